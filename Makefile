@@ -1,0 +1,37 @@
+# The developer interface: `make help` lists every target.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install whenever the dependency list changes.
+INSTALLED := $(VENV)/.installed
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+.PHONY: help install run test lint format
+
+help: ## List the targets
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+install: $(INSTALLED) ## Create .venv and install the service with its test and lint tools
+
+run: $(INSTALLED) ## Start the service on the embedded demo database (no MongoDB needed); ARGS=... adds flags
+	$(BIN)/python -m service --embedded $(ARGS)
+
+test: $(INSTALLED) ## Run the whole test suite
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(INSTALLED) ## ruff check, ruff format --check, mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(INSTALLED) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

@@ -1,0 +1,1 @@
+"""Pure builders of MongoDB aggregation pipelines: validated parameters in, stages out."""

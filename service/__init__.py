@@ -1,0 +1,1 @@
+"""livechat-analytics: Rocket.Chat's department analytics REST API, served from its MongoDB."""

@@ -1,0 +1,120 @@
+"""Command line: `python -m service [--embedded [--fixtures DIR]] [--host H] [--port P]`."""
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from service.app import create_app
+from service.db import ClientFactory, motor_client
+from service.embedded import (
+    DEMO_TOKEN,
+    DEMO_USER_ID,
+    FixtureError,
+    embedded_client_factory,
+    generate_demo_data,
+    load_fixtures,
+    with_demo_manager,
+)
+from service.routes import DEPARTMENTS
+from service.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("service")
+
+NO_DATABASE = (
+    "MONGO_URL is not set. Point it at Rocket.Chat's MongoDB "
+    "(e.g. MONGO_URL=mongodb://mongo:27017/rocketchat?replicaSet=rs0), "
+    "or run with --embedded to try the service on generated demo data."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m service",
+        description="Rocket.Chat department analytics, served from Rocket.Chat's MongoDB.",
+    )
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="serve an in-process demo database instead of MONGO_URL",
+    )
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        metavar="DIR",
+        help="with --embedded: load DIR/<collection>.json mongoexport files instead of demo data",
+    )
+    parser.add_argument("--host", help="address to listen on (default: $HOST, then 0.0.0.0)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: $PORT, then 8080)")
+    return parser
+
+
+def demo_curl(host: str, port: int, now: datetime) -> str:
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    start = (now - timedelta(days=30)).date().isoformat()
+    end = now.date().isoformat()
+    return (
+        f"curl -s -H 'X-User-Id: {DEMO_USER_ID}' -H 'X-Auth-Token: {DEMO_TOKEN}' "
+        f"'http://{shown}:{port}{DEPARTMENTS}/amount-of-chats?start={start}&end={end}&answered=true'"
+    )
+
+
+def _embedded_factory(fixtures: Path | None, now: datetime) -> ClientFactory:
+    """Load everything before serving, so a bad fixture file fails start-up, not a request."""
+    if fixtures is None:
+        return embedded_client_factory(generate_demo_data(now))
+    return embedded_client_factory(with_demo_manager(load_fixtures(fixtures), now))
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings: Settings = load_settings(os.environ if environ is None else environ)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    host = args.host if args.host is not None else settings.host
+    port = args.port if args.port is not None else settings.port
+    now = datetime.now(UTC)
+
+    if args.fixtures is not None and not args.embedded:
+        print("--fixtures needs --embedded", file=sys.stderr)
+        return 2
+    if args.embedded:
+        try:
+            factory = _embedded_factory(args.fixtures, now)
+        except FixtureError as error:
+            print(f"cannot load fixtures: {error}", file=sys.stderr)
+            return 2
+        source = f"fixtures from {args.fixtures}" if args.fixtures else "generated demo data"
+        log.info("serving the embedded database (%s)", source)
+        print(f"Try it:\n  {demo_curl(host, port, now)}\n", flush=True)
+    elif settings.mongo_url is None:
+        print(NO_DATABASE, file=sys.stderr)
+        return 2
+    else:
+        factory = motor_client
+        log.info(
+            "serving MongoDB %s, database %s", settings.masked_mongo_url, settings.mongo_database
+        )
+
+    web.run_app(
+        create_app(settings, client_factory=factory),
+        host=host,
+        port=port,
+        shutdown_timeout=settings.shutdown_timeout_seconds,
+        print=lambda message: log.info("%s", message.strip()),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The application factory: the one place an app is assembled, for production and tests."""
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from service.auth import Authenticator
+from service.db import ClientFactory, mongo_ctx, motor_client
+from service.errors import error_middleware
+from service.keys import authenticator_key, mongo_key, settings_key, workspace_key
+from service.routes import ROUTES
+from service.settings import Settings
+from service.workspace import WorkspaceSettings
+
+# Long enough for any legitimate query string, and for hostile ones to reach our validation
+# (and its JSON errors) instead of the HTTP parser's plain-text 400.
+MAX_REQUEST_LINE = 128 * 1024
+
+
+async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    workspace = WorkspaceSettings(
+        app[mongo_key], settings.overrides, settings.settings_cache_ttl_seconds
+    )
+    app[workspace_key] = workspace
+    app[authenticator_key] = Authenticator(
+        app[mongo_key], workspace, settings.auth_cache_ttl_seconds
+    )
+    yield
+
+
+def create_app(
+    settings: Settings, *, client_factory: ClientFactory = motor_client
+) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware],
+        handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
+    )
+    app[settings_key] = settings
+    app.cleanup_ctx.append(mongo_ctx(client_factory))
+    app.cleanup_ctx.append(_analytics_ctx)
+    app.add_routes(ROUTES)
+    return app

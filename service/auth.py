@@ -1,0 +1,144 @@
+"""Rocket.Chat's REST authentication and permission check, against its own collections.
+
+Rocket.Chat stores `base64(sha256(token))` in `users.services.resume.loginTokens[].hashedToken`
+(login tokens, with a `when` date, and personal access tokens, `type: "personalAccessToken"`).
+A permission is the document `{_id: <permission>, roles: [...]}` in `rocketchat_permissions`,
+granted when it shares a role with the user's `roles`.
+"""
+
+import base64
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cachetools import TTLCache
+
+from service.db import Mongo
+from service.errors import Forbidden, Unauthorized
+from service.workspace import WorkspaceSettings
+
+VIEW_LIVECHAT_MANAGER = "view-livechat-manager"
+PERSONAL_ACCESS_TOKEN = "personalAccessToken"
+USERS = "users"
+PERMISSIONS = "rocketchat_permissions"
+
+# Enough for every dashboard user of a large workspace; bounded so a flood of tokens cannot grow it.
+_MAX_CACHED_IDENTITIES = 10_000
+
+
+def hash_token(token: str) -> str:
+    """Rocket.Chat's `Accounts._hashLoginToken`."""
+    return base64.b64encode(hashlib.sha256(token.encode()).digest()).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    user_id: str
+    roles: frozenset[str]
+    # None for personal access tokens, which do not expire.
+    expires_at: datetime | None
+
+
+def _as_utc(moment: Any) -> datetime | None:
+    if not isinstance(moment, datetime):
+        return None
+    # The driver returns aware datetimes (tz_aware=True); the embedded backend returns naive UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Authenticator:
+    """Answers "who is this, and may they do that?", caching only positive answers briefly so
+    that a revoked token or role stops working within `ttl_seconds`."""
+
+    def __init__(
+        self,
+        mongo: Mongo,
+        workspace: WorkspaceSettings,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._mongo = mongo
+        self._workspace = workspace
+        self._now = now
+        size = _MAX_CACHED_IDENTITIES if ttl_seconds > 0 else 0
+        self._identities: TTLCache[tuple[str, str], Identity] = TTLCache(
+            maxsize=size, ttl=ttl_seconds or 1, timer=clock
+        )
+        self._permissions: TTLCache[str, frozenset[str]] = TTLCache(
+            maxsize=64 if ttl_seconds > 0 else 0, ttl=ttl_seconds or 1, timer=clock
+        )
+
+    async def require(self, headers: Mapping[str, str], permission: str) -> Identity:
+        """401 unless the headers name a valid token of an active user; 403 unless one of the
+        user's roles holds `permission`."""
+        identity = await self.authenticate(headers)
+        if identity.roles.isdisjoint(await self._roles_holding(permission)):
+            raise Forbidden()
+        return identity
+
+    async def authenticate(self, headers: Mapping[str, str]) -> Identity:
+        token = headers.get("X-Auth-Token")
+        user_id = headers.get("X-User-Id")
+        if not token or not user_id:
+            raise Unauthorized()
+        # Only the hash is kept, compared and cached; the raw token goes nowhere.
+        key = (user_id, hash_token(token))
+        identity = self._identities.get(key)
+        if identity is None:
+            identity = await self._load_identity(*key)
+            if self._identities.maxsize:
+                self._identities[key] = identity
+        if identity.expires_at is not None and identity.expires_at <= self._now():
+            self._identities.pop(key, None)
+            raise Unauthorized()
+        return identity
+
+    async def _load_identity(self, user_id: str, hashed_token: str) -> Identity:
+        user = await self._mongo.find_one(
+            USERS,
+            {"_id": user_id, "services.resume.loginTokens.hashedToken": hashed_token},
+            {"active": 1, "roles": 1, "services.resume.loginTokens": 1},
+        )
+        # Rocket.Chat wipes the tokens of a deactivated user; checking `active` as well keeps a
+        # half-finished deactivation from leaving a working token behind.
+        if user is None or user.get("active") is False:
+            raise Unauthorized()
+        tokens = user.get("services", {}).get("resume", {}).get("loginTokens", [])
+        entry = next(
+            (t for t in tokens if isinstance(t, dict) and t.get("hashedToken") == hashed_token),
+            None,
+        )
+        if entry is None:
+            raise Unauthorized()
+        expires_at = None
+        if entry.get("type") != PERSONAL_ACCESS_TOKEN:
+            issued = _as_utc(entry.get("when"))
+            if issued is None:
+                # A login token without a readable issue date cannot be shown to be unexpired.
+                raise Unauthorized()
+            days = (await self._workspace.current()).login_expiration_days
+            expires_at = issued + timedelta(days=days)
+        roles = user.get("roles")
+        return Identity(
+            user_id=user_id,
+            roles=frozenset(r for r in roles if isinstance(r, str))
+            if isinstance(roles, list)
+            else frozenset(),
+            expires_at=expires_at,
+        )
+
+    async def _roles_holding(self, permission: str) -> frozenset[str]:
+        roles = self._permissions.get(permission)
+        if roles is None:
+            document = await self._mongo.find_one(PERMISSIONS, {"_id": permission}, {"roles": 1})
+            stored = (document or {}).get("roles")
+            roles = frozenset(
+                r for r in (stored if isinstance(stored, list) else []) if isinstance(r, str)
+            )
+            if self._permissions.maxsize:
+                self._permissions[permission] = roles
+        return roles

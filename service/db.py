@@ -1,0 +1,134 @@
+"""The only module that talks to MongoDB: the client's lifecycle and the few reads we make.
+
+Motor reached end of life in May 2026; moving to PyMongo's async client
+(`pymongo.AsyncMongoClient`) changes this module only.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo.errors import ExecutionTimeout, OperationFailure, PyMongoError
+from pymongo.read_preferences import ReadPreference
+
+from service.errors import DatabaseTimeout, DatabaseUnavailable
+from service.keys import mongo_key, settings_key
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[Settings], Any]
+Document = dict[str, Any]
+
+# MongoDB's code for "operation exceeded time limit" (MaxTimeMSExpired).
+MAX_TIME_MS_EXPIRED = 50
+
+_READ_PREFERENCES: dict[str, Any] = {
+    "primary": ReadPreference.PRIMARY,
+    "primaryPreferred": ReadPreference.PRIMARY_PREFERRED,
+    "secondary": ReadPreference.SECONDARY,
+    "secondaryPreferred": ReadPreference.SECONDARY_PREFERRED,
+    "nearest": ReadPreference.NEAREST,
+}
+
+
+def motor_client(settings: Settings) -> Any:
+    """The production client. Creating it does no I/O: the service starts with MongoDB down."""
+    return AsyncIOMotorClient(
+        settings.mongo_url,
+        appname="livechat-analytics",
+        tz_aware=True,
+        serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
+        connectTimeoutMS=settings.connect_timeout_ms,
+        socketTimeoutMS=settings.socket_timeout_ms,
+    )
+
+
+@asynccontextmanager
+async def _translated_errors(operation: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except ExecutionTimeout as error:
+        log.warning("mongodb %s exceeded maxTimeMS: %s", operation, error)
+        raise DatabaseTimeout() from error
+    except OperationFailure as error:
+        if error.code == MAX_TIME_MS_EXPIRED:
+            log.warning("mongodb %s exceeded maxTimeMS: %s", operation, error)
+            raise DatabaseTimeout() from error
+        log.error("mongodb %s failed: %s", operation, error)
+        raise DatabaseUnavailable() from error
+    except PyMongoError as error:
+        log.error("mongodb %s failed: %s: %s", operation, type(error).__name__, error)
+        raise DatabaseUnavailable() from error
+
+
+class Mongo:
+    """Rocket.Chat's database, seen through the operations this service needs."""
+
+    def __init__(self, client: Any, settings: Settings) -> None:
+        self._client = client
+        self._db = client[settings.mongo_database]
+        self._max_time_ms = settings.max_time_ms
+        self._report_reads = _READ_PREFERENCES[settings.read_preference]
+
+    async def aggregate(
+        self, collection: str, pipeline: Sequence[Mapping[str, Any]]
+    ) -> list[Document]:
+        """Run a report pipeline: one `aggregate` command, bounded by `maxTimeMS`."""
+        target = self._db.get_collection(collection, read_preference=self._report_reads)
+        async with _translated_errors(f"aggregate on {collection}"):
+            cursor = target.aggregate(list(pipeline), maxTimeMS=self._max_time_ms)
+            result: list[Document] = await cursor.to_list(None)
+            return result
+
+    async def find_one(
+        self, collection: str, query: Mapping[str, Any], projection: Mapping[str, Any]
+    ) -> Document | None:
+        # Auth and settings read the primary when it is up: a token issued a moment ago may not
+        # have reached a secondary yet, and a lagging secondary would turn it into a 401.
+        target = self._db.get_collection(
+            collection, read_preference=ReadPreference.PRIMARY_PREFERRED
+        )
+        async with _translated_errors(f"find_one on {collection}"):
+            found: Document | None = await target.find_one(
+                dict(query), dict(projection), max_time_ms=self._max_time_ms
+            )
+            return found
+
+    async def find(
+        self, collection: str, query: Mapping[str, Any], projection: Mapping[str, Any]
+    ) -> list[Document]:
+        target = self._db.get_collection(
+            collection, read_preference=ReadPreference.PRIMARY_PREFERRED
+        )
+        async with _translated_errors(f"find on {collection}"):
+            cursor = target.find(dict(query), dict(projection), max_time_ms=self._max_time_ms)
+            found: list[Document] = await cursor.to_list(None)
+            return found
+
+    async def ping(self, timeout_seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._db.command("ping"), timeout_seconds)
+        except (PyMongoError, TimeoutError) as error:
+            log.warning("mongodb ping failed: %s: %s", type(error).__name__, error)
+            return False
+        return True
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def mongo_ctx(client_factory: ClientFactory) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The cleanup context that opens the client at start-up and closes it at shutdown."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        mongo = Mongo(client_factory(app[settings_key]), app[settings_key])
+        app[mongo_key] = mongo
+        yield
+        mongo.close()
+
+    return ctx

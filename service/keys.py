@@ -1,0 +1,18 @@
+"""Every typed application key, and nothing else."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from service.auth import Authenticator
+    from service.db import Mongo
+    from service.settings import Settings
+    from service.workspace import WorkspaceSettings
+
+settings_key: web.AppKey[Settings] = web.AppKey("settings")
+mongo_key: web.AppKey[Mongo] = web.AppKey("mongo")
+workspace_key: web.AppKey[WorkspaceSettings] = web.AppKey("workspace")
+authenticator_key: web.AppKey[Authenticator] = web.AppKey("authenticator")

@@ -1,0 +1,174 @@
+"""Query and response schemas of the department reports, worded like Rocket.Chat's validator.
+
+Rocket.Chat validates these queries with Ajv (`coerceTypes`, `additionalProperties: false`) and
+reports the first failure as `"<ajv message> [invalid-params]"`. Ajv checks `required` first,
+then unknown properties, then each property in schema order; `first_error` keeps that order.
+Dates are checked after the schema, as Rocket.Chat's route does, with their own message.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load
+from marshmallow.validate import Range
+from multidict import MultiMapping
+
+from pipelines.params import ReportParams
+from service.dates import parse_js_date
+from service.errors import BadRequest, InvalidParams
+from service.workspace import Workspace
+
+# JavaScript's Number.MAX_SAFE_INTEGER: the largest count Rocket.Chat can hold exactly; it also
+# keeps `$skip` inside MongoDB's 64-bit integers.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+# What Ajv's type coercion accepts as a number: a decimal with optional fraction and exponent.
+_NUMERIC = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+class JsNumber(fields.Field[int]):
+    """A query-string number as Ajv coerces it, truncated as Rocket.Chat's `parseInt` does."""
+
+    default_error_messages = {"invalid": "must be number"}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, str) or not _NUMERIC.fullmatch(value):
+            raise self.make_error("invalid")
+        number = float(value)
+        if number < 0:
+            raise ValidationError("must be >= 0")
+        if number > MAX_SAFE_INTEGER:
+            raise ValidationError(f"must be <= {MAX_SAFE_INTEGER}")
+        return int(number)
+
+
+def _string(name: str, *, required: bool = False) -> fields.String:
+    messages: dict[str, str | list[Any] | dict[Any, Any]] = {
+        "invalid": "must be string",
+        "required": f"must have required property '{name}'",
+    }
+    if required:
+        return fields.String(required=True, data_key=name, error_messages=messages)
+    return fields.String(load_default=None, data_key=name, error_messages=messages)
+
+
+def _count(name: str) -> JsNumber:
+    return JsNumber(load_default=None, data_key=name, validate=Range(min=0))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    """A validated query, before the workspace's paging rules are applied."""
+
+    start: datetime
+    end: datetime
+    department_id: str | None
+    answered: bool
+    offset: int
+    count: int | None
+
+    def params(self, workspace: Workspace) -> ReportParams:
+        return ReportParams(
+            start=self.start,
+            end=self.end,
+            page=workspace.page(self.offset, self.count),
+            department_id=self.department_id,
+            answered=self.answered,
+            inactivity_timeout=workspace.visitor_inactivity_timeout,
+        )
+
+
+class DepartmentReportQuery(Schema):
+    """The parameters every department report takes."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "must NOT have additional properties"}  # noqa: RUF012
+
+    start = _string("start", required=True)
+    end = _string("end", required=True)
+    department_id = _string("departmentId")
+    # Rocket.Chat's schema allows `sort`; our order is fixed (metric desc, `_id` asc).
+    sort = _string("sort")
+    offset = _count("offset")
+    count = _count("count")
+
+    @post_load
+    def _to_query(self, data: dict[str, Any], **_: Any) -> ReportQuery:
+        start = parse_js_date(data["start"])
+        if start is None:
+            raise BadRequest('The "start" query parameter must be a valid date.')
+        end = parse_js_date(data["end"])
+        if end is None:
+            raise BadRequest('The "end" query parameter must be a valid date.')
+        department = data.get("department_id")
+        return ReportQuery(
+            start=start,
+            end=end,
+            # Rocket.Chat ignores an empty value and the literal string "undefined".
+            department_id=department if department not in (None, "", "undefined") else None,
+            answered=data.get("answered") == "true",
+            offset=data.get("offset") or 0,
+            count=data.get("count"),
+        )
+
+
+class AmountOfChatsQuery(DepartmentReportQuery):
+    # Only the string "true" selects answered chats; absence and any other value select
+    # unanswered ones, as Rocket.Chat's route does (`answered === 'true'`).
+    answered = _string("answered")
+
+
+def first_error(schema: Schema, messages: Mapping[str, Any]) -> str:
+    """The message Ajv would report first for these marshmallow errors."""
+    declared = [field.data_key or name for name, field in schema.load_fields.items()]
+    required = [
+        key
+        for key, field in zip(declared, schema.load_fields.values(), strict=True)
+        if field.required
+    ]
+    unknown = [key for key in messages if key not in declared]
+    for key in [*required, *unknown, *declared]:
+        if key in messages:
+            found = messages[key]
+            return str(found[0] if isinstance(found, list) else found)
+    return "must be object"
+
+
+def load_query(schema: Schema, query: MultiMapping[str]) -> ReportQuery:
+    """Validate a query string; a repeated name arrives as a list, which no field accepts."""
+    raw: dict[str, str | list[str]] = {}
+    for name in dict.fromkeys(query.keys()):
+        values = query.getall(name)
+        raw[name] = values[0] if len(values) == 1 else values
+    try:
+        loaded: ReportQuery = schema.load(raw)
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {}
+        raise InvalidParams(first_error(schema, messages)) from None
+    return loaded
+
+
+def _envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Schema:
+    """`{departments: [{_id, <metrics>}], count, offset, total, success}`."""
+    row = Schema.from_dict(
+        {"_id": fields.String(allow_none=True), **metrics}, name=f"{name}Department"
+    )
+    envelope = Schema.from_dict(
+        {
+            "departments": fields.List(fields.Nested(row)),
+            "count": fields.Integer(),
+            "offset": fields.Integer(),
+            "total": fields.Integer(),
+            "success": fields.Boolean(),
+        },
+        name=f"{name}Response",
+    )
+    return envelope()
+
+
+AmountOfChatsResponse = _envelope("AmountOfChats", {"rooms": fields.Integer()})
