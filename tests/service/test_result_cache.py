@@ -1,0 +1,126 @@
+"""The result cache: staleness bound, single-flight, eviction, disabled mode, errors."""
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from service.result_cache import ResultCache
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingCompute:
+    """A computation that counts its runs and can be held open to overlap callers."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def __call__(self) -> int:
+        self.runs += 1
+        run = self.runs
+        await self.release.wait()
+        return run
+
+
+async def test_answer_is_reused_within_the_ttl_and_recomputed_after() -> None:
+    clock = FakeClock()
+    cache: ResultCache[int] = ResultCache(ttl_seconds=30, max_entries=10, clock=clock)
+    compute = CountingCompute()
+    assert await cache.get_or_compute("k", compute) == 1
+    clock.now += 29.9
+    assert await cache.get_or_compute("k", compute) == 1
+    clock.now += 0.2  # 30.1 s after the answer was stored: past the staleness bound
+    assert await cache.get_or_compute("k", compute) == 2
+    assert compute.runs == 2
+
+
+async def test_concurrent_identical_misses_share_one_computation() -> None:
+    cache: ResultCache[int] = ResultCache(ttl_seconds=30, max_entries=10)
+    compute = CountingCompute()
+    compute.release.clear()
+    waiters = [asyncio.create_task(cache.get_or_compute("k", compute)) for _ in range(50)]
+    await asyncio.sleep(0)
+    compute.release.set()
+    assert await asyncio.gather(*waiters) == [1] * 50
+    assert compute.runs == 1
+
+
+async def test_different_keys_do_not_share() -> None:
+    cache: ResultCache[int] = ResultCache(ttl_seconds=30, max_entries=10)
+    compute = CountingCompute()
+    await asyncio.gather(cache.get_or_compute("a", compute), cache.get_or_compute("b", compute))
+    assert compute.runs == 2
+
+
+async def test_least_recently_used_entry_is_evicted_when_full() -> None:
+    cache: ResultCache[str] = ResultCache(ttl_seconds=30, max_entries=2)
+    runs: list[str] = []
+
+    def compute(key: str) -> Any:
+        async def run() -> str:
+            runs.append(key)
+            return key
+
+        return run
+
+    await cache.get_or_compute("a", compute("a"))
+    await cache.get_or_compute("b", compute("b"))
+    await cache.get_or_compute("a", compute("a"))  # a is now the most recently used
+    await cache.get_or_compute("c", compute("c"))  # evicts b
+    assert len(cache) == 2
+    await cache.get_or_compute("a", compute("a"))
+    await cache.get_or_compute("b", compute("b"))
+    assert runs == ["a", "b", "c", "b"]
+
+
+async def test_zero_ttl_disables_caching_and_sharing() -> None:
+    cache: ResultCache[int] = ResultCache(ttl_seconds=0, max_entries=10)
+    compute = CountingCompute()
+    assert [await cache.get_or_compute("k", compute) for _ in range(3)] == [1, 2, 3]
+    assert len(cache) == 0
+
+
+async def test_errors_are_shared_by_waiters_but_never_cached() -> None:
+    cache: ResultCache[int] = ResultCache(ttl_seconds=30, max_entries=10)
+    calls = 0
+
+    async def failing() -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0)
+        raise RuntimeError("database down")
+
+    results = await asyncio.gather(
+        cache.get_or_compute("k", failing),
+        cache.get_or_compute("k", failing),
+        return_exceptions=True,
+    )
+    assert [type(r) for r in results] == [RuntimeError, RuntimeError]
+    assert calls == 1
+    with pytest.raises(RuntimeError):
+        await cache.get_or_compute("k", failing)
+    assert calls == 2
+
+
+async def test_a_caller_hanging_up_does_not_cancel_the_others_answer() -> None:
+    cache: ResultCache[int] = ResultCache(ttl_seconds=30, max_entries=10)
+    compute = CountingCompute()
+    compute.release.clear()
+    first = asyncio.create_task(cache.get_or_compute("k", compute))
+    second = asyncio.create_task(cache.get_or_compute("k", compute))
+    await asyncio.sleep(0)
+    first.cancel()
+    compute.release.set()
+    assert await second == 1
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await cache.get_or_compute("k", compute) == 1
