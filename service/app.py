@@ -6,9 +6,18 @@ from aiohttp import web
 
 from service.auth import Authenticator
 from service.db import ClientFactory, mongo_ctx, motor_client
-from service.errors import error_middleware
-from service.keys import authenticator_key, mongo_key, settings_key, workspace_key
+from service.keys import (
+    authenticator_key,
+    mongo_key,
+    query_memo_key,
+    result_cache_key,
+    settings_key,
+    workspace_key,
+)
+from service.middleware import answer_middleware
+from service.result_cache import ResultCache
 from service.routes import ROUTES
+from service.schemas import QueryMemo
 from service.settings import Settings
 from service.workspace import WorkspaceSettings
 
@@ -26,6 +35,10 @@ async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
     app[authenticator_key] = Authenticator(
         app[mongo_key], workspace, settings.auth_cache_ttl_seconds
     )
+    app[query_memo_key] = QueryMemo()
+    app[result_cache_key] = ResultCache(
+        settings.result_cache_ttl_seconds, settings.result_cache_max_entries
+    )
     yield
 
 
@@ -33,7 +46,7 @@ def create_app(
     settings: Settings, *, client_factory: ClientFactory = motor_client
 ) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware],
+        middlewares=[answer_middleware],
         handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
     )
     app[settings_key] = settings

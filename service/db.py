@@ -6,6 +6,7 @@ Motor reached end of life in May 2026; moving to PyMongo's async client
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from pymongo.read_preferences import ReadPreference
 from service.errors import DatabaseTimeout, DatabaseUnavailable
 from service.keys import mongo_key, settings_key
 from service.settings import Settings
+from service.timing import record_database_time
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,12 @@ _READ_PREFERENCES: dict[str, Any] = {
 }
 
 
-def motor_client(settings: Settings) -> Any:
-    """The production client. Creating it does no I/O: the service starts with MongoDB down."""
+def motor_client(settings: Settings, **options: Any) -> Any:
+    """The production client. Creating it does no I/O: the service starts with MongoDB down.
+    `options` go to the driver as they are (the benchmark adds a command listener)."""
     return AsyncIOMotorClient(
         settings.mongo_url,
+        **options,
         appname="livechat-analytics",
         tz_aware=True,
         serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
@@ -80,10 +84,14 @@ class Mongo:
     ) -> list[Document]:
         """Run a report pipeline: one `aggregate` command, bounded by `maxTimeMS`."""
         target = self._db.get_collection(collection, read_preference=self._report_reads)
-        async with _translated_errors(f"aggregate on {collection}"):
-            cursor = target.aggregate(list(pipeline), maxTimeMS=self._max_time_ms)
-            result: list[Document] = await cursor.to_list(None)
-            return result
+        started = time.perf_counter()
+        try:
+            async with _translated_errors(f"aggregate on {collection}"):
+                cursor = target.aggregate(list(pipeline), maxTimeMS=self._max_time_ms)
+                result: list[Document] = await cursor.to_list(None)
+                return result
+        finally:
+            record_database_time(time.perf_counter() - started)
 
     async def find_one(
         self, collection: str, query: Mapping[str, Any], projection: Mapping[str, Any]

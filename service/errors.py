@@ -1,10 +1,11 @@
-"""Rocket.Chat-shaped errors and the one middleware that renders every failure as JSON."""
+"""Rocket.Chat-shaped errors, and how every failure is rendered as JSON."""
 
 import logging
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+
+from service.rendering import json_response
 
 log = logging.getLogger(__name__)
 
@@ -95,21 +96,14 @@ class DatabaseTimeout(ApiError):
         )
 
 
-def _error_response(status: int, body: dict[str, Any]) -> web.Response:
-    return web.json_response(body, status=status)
-
-
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as error:
-        return _error_response(error.status, error.body)
-    except web.HTTPException as error:
-        # aiohttp's own 404/405/413...: same JSON shape instead of its text/plain page.
+def error_response(request: web.Request, error: Exception) -> web.StreamResponse:
+    """The JSON answer for a failure. Driver errors arrive here already translated (db.py)."""
+    if isinstance(error, ApiError):
+        return json_response(error.body, status=error.status)
+    if isinstance(error, web.HTTPException):
         if error.status < 400:
-            raise
-        return _error_response(error.status, {"success": False, "error": error.reason})
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return _error_response(500, {"success": False, "error": "Internal server error"})
+            raise error  # redirects and the like are answers, not failures
+        # aiohttp's own 404/405/413...: the same JSON shape instead of its text/plain page.
+        return json_response({"success": False, "error": error.reason}, status=error.status)
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return json_response({"success": False, "error": "Internal server error"}, status=500)

@@ -3,22 +3,43 @@
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from pipelines.params import ReportParams
 from service.auth import VIEW_LIVECHAT_MANAGER
-from service.keys import authenticator_key, mongo_key, settings_key, workspace_key
+from service.db import Mongo
+from service.keys import (
+    authenticator_key,
+    mongo_key,
+    query_memo_key,
+    result_cache_key,
+    settings_key,
+    workspace_key,
+)
+from service.rendering import Rendered, json_response
 from service.reports import Report
-from service.schemas import load_query
+
+
+async def _render(mongo: Mongo, spec: Report, params: ReportParams) -> Rendered:
+    result = await mongo.aggregate(spec.collection, spec.build(params))
+    return Rendered.of(spec.body(result, params))
 
 
 def report(spec: Report) -> Handler:
-    """The handler of one department report. Checks run in Rocket.Chat's order: 401, 403, 400."""
+    """The handler of one department report. Checks run in Rocket.Chat's order: 401, 403, 400;
+    the permission is checked on every request, cached answers or not."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         app = request.app
         await app[authenticator_key].require(request.headers, VIEW_LIVECHAT_MANAGER)
         workspace = await app[workspace_key].current()
-        params = load_query(spec.query_schema, request.query).params(workspace)
-        result = await app[mongo_key].aggregate(spec.collection, spec.build(params))
-        return web.json_response(spec.body(result, params))
+        # The path is part of the target, so one memo serves every report.
+        params = app[query_memo_key].params(
+            spec.query_schema, request.raw_path, lambda: request.query, workspace
+        )
+        cache = app[result_cache_key]
+        rendered = await cache.get_or_compute(
+            (spec.name, params), lambda: _render(app[mongo_key], spec, params)
+        )
+        return rendered.respond(request, max_age=int(cache.ttl_seconds))
 
     return handle
 
@@ -26,12 +47,12 @@ def report(spec: Report) -> Handler:
 async def healthz(request: web.Request) -> web.StreamResponse:
     """Liveness: the process answers. Deliberately ignores MongoDB, so a database outage does
     not make Kubernetes restart every replica."""
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.StreamResponse:
     """Readiness: MongoDB answers a ping within the readiness timeout."""
     timeout = request.app[settings_key].readiness_timeout_ms / 1000
     if await request.app[mongo_key].ping(timeout):
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "unavailable", "mongo": "unreachable"}, status=503)
+        return json_response({"status": "ok"})
+    return json_response({"status": "unavailable", "mongo": "unreachable"}, status=503)

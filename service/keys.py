@@ -9,6 +9,9 @@ from aiohttp import web
 if TYPE_CHECKING:
     from service.auth import Authenticator
     from service.db import Mongo
+    from service.rendering import Rendered
+    from service.result_cache import ResultCache
+    from service.schemas import QueryMemo
     from service.settings import Settings
     from service.workspace import WorkspaceSettings
 
@@ -16,3 +19,5 @@ settings_key: web.AppKey[Settings] = web.AppKey("settings")
 mongo_key: web.AppKey[Mongo] = web.AppKey("mongo")
 workspace_key: web.AppKey[WorkspaceSettings] = web.AppKey("workspace")
 authenticator_key: web.AppKey[Authenticator] = web.AppKey("authenticator")
+result_cache_key: web.AppKey[ResultCache[Rendered]] = web.AppKey("result_cache")
+query_memo_key: web.AppKey[QueryMemo] = web.AppKey("query_memo")

@@ -7,11 +7,12 @@ Dates are checked after the schema, as Rocket.Chat's route does, with their own 
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cachetools import LRUCache
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load
 from marshmallow.validate import Range
 from multidict import MultiMapping
@@ -172,3 +173,30 @@ def _envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Schema:
 
 
 AmountOfChatsResponse = _envelope("AmountOfChats", {"rooms": fields.Integer()})
+
+
+class QueryMemo:
+    """Report parameters by raw request target. Dashboards repeat the same URL, and validation
+    is a pure function of it (and of the workspace's paging settings), so each distinct URL is
+    validated once per settings snapshot. Failures are not kept: they carry no answer."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._memo: LRUCache[str, tuple[ReportQuery, Workspace, ReportParams]] = LRUCache(
+            maxsize=max_entries
+        )
+
+    def params(
+        self,
+        schema: Schema,
+        target: str,
+        query: Callable[[], MultiMapping[str]],
+        workspace: Workspace,
+    ) -> ReportParams:
+        """`target` is the raw path and query string; `query()` parses it, only when needed."""
+        known = self._memo.get(target)
+        if known is not None and known[1] is workspace:
+            return known[2]
+        loaded = known[0] if known is not None else load_query(schema, query())
+        params = loaded.params(workspace)
+        self._memo[target] = (loaded, workspace, params)
+        return params

@@ -46,6 +46,8 @@ class Settings:
     readiness_timeout_ms: int = 2_000
     auth_cache_ttl_seconds: float = 5.0
     settings_cache_ttl_seconds: float = 10.0
+    result_cache_ttl_seconds: int = 30
+    result_cache_max_entries: int = 1024
     shutdown_timeout_seconds: float = 15.0
     log_level: str = "INFO"
     overrides: RocketChatOverrides = RocketChatOverrides()
@@ -117,6 +119,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         "settings_cache_ttl_seconds": env.float(
             "SETTINGS_CACHE_TTL_SECONDS", 10.0, validate=non_negative
         ),
+        "result_cache_ttl_seconds": env.int("RESULT_CACHE_TTL_SECONDS", 30, validate=non_negative),
+        "result_cache_max_entries": env.int("RESULT_CACHE_MAX_ENTRIES", 1024, validate=positive),
         "shutdown_timeout_seconds": env.float(
             "SHUTDOWN_TIMEOUT_SECONDS", 15.0, validate=non_negative
         ),
