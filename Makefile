@@ -14,7 +14,7 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-.PHONY: help install run test lint format
+.PHONY: help install run test lint format bench
 
 help: ## List the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,6 +31,12 @@ lint: $(INSTALLED) ## ruff check, ruff format --check, mypy --strict
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bench: $(INSTALLED) ## Benchmarks (not part of test): prints a table and writes bench.json; ARGS=--quick for a smoke run
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null 2>&1; }; } || \
+	  echo "note: wrk (Debian package) is not installed; falling back to a Python load generator, which cannot saturate the server"
+	$(BIN)/python tests/benchmarks/bench.py $(ARGS)
 
 format: $(INSTALLED) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
