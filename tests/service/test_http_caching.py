@@ -2,8 +2,6 @@
 and the permission checked on every request, cached answer or not."""
 
 import asyncio
-import base64
-import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +11,7 @@ from mongomock_motor import AsyncMongoMockClient
 
 from service.app import create_app
 from service.settings import Settings
+from tests.factories import AGENT, MANAGER, room, seed_auth
 
 URL = "/api/v1/livechat/analytics/departments/amount-of-chats"
 QUERY = {"start": "2026-11-01", "end": "2026-11-30", "answered": "true"}
@@ -54,42 +53,17 @@ class CountingClient:
             return Counted()
 
 
-def _user(user_id: str, token: str, roles: list[str]) -> dict[str, Any]:
-    hashed = base64.b64encode(hashlib.sha256(token.encode()).digest()).decode()
-    return {
-        "_id": user_id,
-        "active": True,
-        "roles": roles,
-        "services": {"resume": {"loginTokens": [{"when": WHEN, "hashedToken": hashed}]}},
-    }
-
-
-MANAGER = {"X-User-Id": "manager", "X-Auth-Token": "manager-token"}
-AGENT = {"X-User-Id": "agent", "X-Auth-Token": "agent-token"}
-
-
 async def _room(db: Any, number: int) -> None:
-    ts = WHEN + timedelta(minutes=number)
     await db.rocketchat_room.insert_one(
-        {"_id": f"r{number}", "t": "l", "ts": ts, "departmentId": "d1"}
+        room(f"r{number}", WHEN + timedelta(minutes=number), department="d1")
     )
 
 
 @pytest.fixture
-async def database() -> Any:
-    client = AsyncMongoMockClient()
-    db = client["rocketchat"]
-    await db.users.insert_many(
-        [
-            _user("manager", "manager-token", ["livechat-manager"]),
-            _user("agent", "agent-token", ["livechat-agent"]),
-        ]
-    )
-    await db.rocketchat_permissions.insert_one(
-        {"_id": "view-livechat-manager", "roles": ["livechat-manager"]}
-    )
+async def database(mongo_client: AsyncMongoMockClient, db: Any) -> Any:
+    await seed_auth(db)
     await _room(db, 1)
-    return client
+    return mongo_client
 
 
 async def _client(

@@ -1,0 +1,103 @@
+"""Rocket.Chat authentication: hashing, the short positive cache, and what is never cached."""
+
+from typing import Any
+
+import pytest
+from mongomock_motor import AsyncMongoMockClient
+
+from service.auth import VIEW_LIVECHAT_MANAGER, Authenticator, hash_token
+from service.db import Mongo
+from service.errors import Forbidden, Unauthorized
+from service.settings import RocketChatOverrides, Settings
+from service.workspace import WorkspaceSettings
+from tests.factories import AGENT, MANAGER, hashed, login_token, permission, seed_auth, user
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_hash_is_base64_sha256_like_rocketchat() -> None:
+    assert hash_token("manager-token") == hashed("manager-token")
+    # A fixed vector, so both implementations cannot drift together.
+    assert hash_token("abc") == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+
+
+@pytest.fixture
+def authenticator_for(mongo_client: AsyncMongoMockClient) -> Any:
+    def make(ttl: float, clock: FakeClock) -> Authenticator:
+        mongo = Mongo(mongo_client, Settings(mongo_database="rocketchat"))
+        workspace = WorkspaceSettings(mongo, RocketChatOverrides(), ttl_seconds=0)
+        return Authenticator(mongo, workspace, ttl_seconds=ttl, clock=clock)
+
+    return make
+
+
+async def test_revoked_token_works_only_until_the_ttl_passes(
+    db: Any, authenticator_for: Any
+) -> None:
+    await seed_auth(db)
+    clock = FakeClock()
+    auth = authenticator_for(5, clock)
+    assert (await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)).user_id == "manager"
+    await db.users.update_one({"_id": "manager"}, {"$set": {"services.resume.loginTokens": []}})
+    clock.now += 4.9
+    await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)  # the cached grant, within its TTL
+    clock.now += 0.2
+    with pytest.raises(Unauthorized):
+        await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+
+
+async def test_removed_role_stops_working_after_the_ttl(db: Any, authenticator_for: Any) -> None:
+    await seed_auth(db)
+    clock = FakeClock()
+    auth = authenticator_for(5, clock)
+    await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    await db.rocketchat_permissions.replace_one(
+        {"_id": VIEW_LIVECHAT_MANAGER}, permission(["admin"])
+    )
+    clock.now += 6
+    with pytest.raises(Forbidden):
+        await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+
+
+async def test_zero_ttl_checks_the_database_every_time(db: Any, authenticator_for: Any) -> None:
+    await seed_auth(db)
+    auth = authenticator_for(0, FakeClock())
+    await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    await db.users.update_one({"_id": "manager"}, {"$set": {"active": False}})
+    with pytest.raises(Unauthorized):
+        await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+
+
+async def test_refusals_are_never_cached(db: Any, authenticator_for: Any) -> None:
+    clock = FakeClock()
+    auth = authenticator_for(60, clock)
+    with pytest.raises(Unauthorized):
+        await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    await seed_auth(db)
+    await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)  # the new user works at once
+    with pytest.raises(Forbidden):
+        await auth.require(AGENT, VIEW_LIVECHAT_MANAGER)
+    await db.users.update_one({"_id": "agent"}, {"$set": {"roles": ["livechat-manager"]}})
+    await auth.require(AGENT, VIEW_LIVECHAT_MANAGER)  # and a granted role at once
+
+
+async def test_cached_grant_does_not_outlive_its_login_token(db: Any, mongo_client: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    issued = datetime(2026, 1, 1, tzinfo=UTC)
+    await db.users.insert_one(user("manager", [login_token("manager-token", when=issued)]))
+    await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
+    now = [issued + timedelta(days=89, hours=23)]
+    mongo = Mongo(mongo_client, Settings(mongo_database="rocketchat"))
+    workspace = WorkspaceSettings(mongo, RocketChatOverrides(), ttl_seconds=0)
+    auth = Authenticator(mongo, workspace, ttl_seconds=3600, now=lambda: now[0])
+    await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    now[0] += timedelta(hours=2)  # past 90 days, still inside the cache TTL
+    with pytest.raises(Unauthorized):
+        await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)

@@ -1,0 +1,62 @@
+"""Dates as JavaScript's Date.parse reads them (the forms Rocket.Chat's clients send)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from service.dates import parse_js_date
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2020-09-10", datetime(2020, 9, 10, tzinfo=UTC)),
+        ("2020-09", datetime(2020, 9, 1, tzinfo=UTC)),
+        ("2020", datetime(2020, 1, 1, tzinfo=UTC)),
+        ("2020-09-10T23:59:22.345Z", datetime(2020, 9, 10, 23, 59, 22, 345000, tzinfo=UTC)),
+        ("2020-09-10T23:59:22.345678Z", datetime(2020, 9, 10, 23, 59, 22, 345000, tzinfo=UTC)),
+        ("2020-09-10T23:59:22+02:00", datetime(2020, 9, 10, 21, 59, 22, tzinfo=UTC)),
+        ("2020-09-10T23:59:22-0530", datetime(2020, 9, 11, 5, 29, 22, tzinfo=UTC)),
+        ("2020-09-10T23:59", datetime(2020, 9, 10, 23, 59, tzinfo=UTC)),
+        ("2020-09-10 23:59:22", datetime(2020, 9, 10, 23, 59, 22, tzinfo=UTC)),
+        ("2020-09-10T24:00:00Z", datetime(2020, 9, 11, tzinfo=UTC)),
+        ("2019-02-31", datetime(2019, 3, 3, tzinfo=UTC)),  # V8 rolls the day over
+        ("Thu, 10 Sep 2020 23:59:22 GMT", datetime(2020, 9, 10, 23, 59, 22, tzinfo=UTC)),
+        ("10 Sep 2020 23:59:22 +0200", datetime(2020, 9, 10, 21, 59, 22, tzinfo=UTC)),
+        (
+            "Thu Sep 10 2020 23:59:22 GMT+0000 (Coordinated Universal Time)",
+            datetime(2020, 9, 10, 23, 59, 22, tzinfo=UTC),
+        ),
+        ("Sep 10 2020", datetime(2020, 9, 10, tzinfo=UTC)),
+        ("September 10, 2020", datetime(2020, 9, 10, tzinfo=UTC)),
+        ("2020/09/10", datetime(2020, 9, 10, tzinfo=UTC)),
+        ("09/10/2020", datetime(2020, 9, 10, tzinfo=UTC)),  # month first, as in JavaScript
+        ("  2020-09-10  ", datetime(2020, 9, 10, tzinfo=UTC)),
+        ("2020-09-10" + " " * 200, datetime(2020, 9, 10, tzinfo=UTC)),
+    ],
+)
+def test_accepted_forms(text: str, instant: datetime) -> None:
+    assert parse_js_date(text) == instant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "yesterday",
+        "2020-13-01",
+        "2020-00-10",
+        "2020-09-32",
+        "2020-09-10T25:00",
+        "2020-09-10T23:60",
+        "0000-01-01",
+        "9999-12-31T23:59:59-01:00",
+        "10 Foo 2020",
+        "2020-09-10T23:59:22+25:00",
+        "1" * 200,
+        "null",
+        "undefined",
+    ],
+)
+def test_rejected_forms(text: str) -> None:
+    assert parse_js_date(text) is None

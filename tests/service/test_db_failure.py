@@ -1,0 +1,53 @@
+"""An unreachable MongoDB: clear 503s within the configured timeout, never a hang or a 500."""
+
+import socket
+import time
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from service.app import create_app
+from service.db import motor_client
+from service.settings import Settings
+from tests.factories import MANAGER
+
+URL = "/api/v1/livechat/analytics/departments/amount-of-chats"
+UNAVAILABLE = {
+    "success": False,
+    "error": "The analytics database is unavailable, try again later [error-database-unavailable]",
+    "errorType": "error-database-unavailable",
+}
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # closed again: connections to it are refused
+
+
+async def test_unreachable_database_answers_503_within_the_selection_timeout(
+    aiohttp_client: Any,
+) -> None:
+    settings = Settings(
+        mongo_url=f"mongodb://127.0.0.1:{closed_port()}/rocketchat",
+        server_selection_timeout_ms=300,
+        readiness_timeout_ms=1000,
+    )
+    client: TestClient = await aiohttp_client(create_app(settings, client_factory=motor_client))
+
+    started = time.monotonic()
+    response = await client.get(
+        URL, params={"start": "2026-09-01", "end": "2026-09-30"}, headers=MANAGER
+    )
+    elapsed = time.monotonic() - started
+    assert (response.status, await response.json()) == (503, UNAVAILABLE)
+    assert elapsed < 5, "a hang guard, not a performance assertion"
+
+    health = await client.get("/healthz")
+    ready = await client.get("/readyz")
+    assert health.status == 200
+    assert (ready.status, await ready.json()) == (
+        503,
+        {"status": "unavailable", "mongo": "unreachable"},
+    )

@@ -1,0 +1,69 @@
+"""Configuration from the environment: defaults, derivations, overrides, and clear failures."""
+
+import pytest
+
+from service.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults_need_nothing_set() -> None:
+    settings = load_settings({})
+    assert settings == Settings()
+    assert settings.mongo_url is None
+    assert (settings.host, settings.port) == ("0.0.0.0", 8080)
+    assert settings.read_preference == "secondaryPreferred"
+
+
+def test_database_comes_from_the_url_path_unless_named() -> None:
+    url = "mongodb://mongo:27017/rcprod?replicaSet=rs0"
+    assert load_settings({"MONGO_URL": url}).mongo_database == "rcprod"
+    assert load_settings({"MONGO_URL": url, "MONGO_DATABASE": "other"}).mongo_database == "other"
+    assert load_settings({"MONGO_URL": "mongodb://mongo:27017"}).mongo_database == "rocketchat"
+
+
+def test_rocketchat_overrides_use_rocketchats_variable_names() -> None:
+    overrides = load_settings(
+        {
+            "OVERWRITE_SETTING_API_Default_Count": "20",
+            "OVERWRITE_SETTING_API_Upper_Count_Limit": "200",
+            "OVERWRITE_SETTING_API_Allow_Infinite_Count": "false",
+            "OVERWRITE_SETTING_Accounts_LoginExpiration": "30",
+            "OVERWRITE_SETTING_Livechat_visitor_inactivity_timeout": "900",
+        }
+    ).overrides
+    assert overrides.api_default_count == 20
+    assert overrides.api_upper_count_limit == 200
+    assert overrides.api_allow_infinite_count is False
+    assert overrides.login_expiration_days == 30
+    assert overrides.visitor_inactivity_timeout == 900
+
+
+def test_every_bad_variable_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {
+                "PORT": "eighty",
+                "MONGO_READ_PREFERENCE": "fastest",
+                "MONGO_MAX_TIME_MS": "0",
+                "AUTH_CACHE_TTL_SECONDS": "-1",
+                "OVERWRITE_SETTING_API_Default_Count": "many",
+            }
+        )
+    message = str(raised.value)
+    for name in (
+        "PORT",
+        "MONGO_READ_PREFERENCE",
+        "MONGO_MAX_TIME_MS",
+        "AUTH_CACHE_TTL_SECONDS",
+        "OVERWRITE_SETTING_API_Default_Count",
+    ):
+        assert name in message
+
+
+def test_credentials_in_the_url_never_print() -> None:
+    settings = load_settings({"MONGO_URL": "mongodb://reader:s3cret@mongo-0:27017/rocketchat"})
+    assert settings.masked_mongo_url == "mongodb://***@mongo-0:27017/rocketchat"
+    assert "s3cret" not in repr(settings)
+    assert "s3cret" not in str(settings)
+    assert load_settings({"MONGO_URL": "mongodb://mongo:27017"}).masked_mongo_url == (
+        "mongodb://mongo:27017"
+    )
