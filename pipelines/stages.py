@@ -1,7 +1,7 @@
 """Stage helpers shared by the department reports, and the reader of their paged output.
 
-Every report is the same shape: `$match` a window → `$group` by department → `$sort` by the
-metric, ties by `_id` → `$facet` into the total number of groups and one page of them.
+Every report is the same shape: `$match` a window → `$group` by department → (`$project` the
+metric) → `$sort` by the metric, ties by `_id` → `$facet` into the number of groups and a page.
 """
 
 from collections.abc import Mapping, Sequence
@@ -22,6 +22,27 @@ def ts_between(params: ReportParams) -> dict[str, Any]:
 
 def department_filter(params: ReportParams, field: str = "departmentId") -> dict[str, Any]:
     return {} if params.department_id is None else {field: params.department_id}
+
+
+def rooms_created_in(params: ReportParams) -> dict[str, Any]:
+    """Livechat rooms created in the window (both bounds inclusive), of the department if any."""
+    return {"t": LIVECHAT_ROOM, "ts": ts_between(params), **department_filter(params)}
+
+
+def rooms_closed_in(params: ReportParams) -> dict[str, Any]:
+    """Livechat rooms created at or after `start` and closed at or before `end` (Rocket.Chat's
+    window for the duration reports)."""
+    return {
+        "t": LIVECHAT_ROOM,
+        "ts": {"$gte": params.start},
+        "closedAt": {"$lte": params.end},
+        **department_filter(params),
+    }
+
+
+def ceil_average(total: str, count: str = "$rooms") -> dict[str, Any]:
+    """ceil(total / count), 0 for no rooms (Rocket.Chat's `$cond` guard against dividing by 0)."""
+    return {"$cond": [{"$gt": [count, 0]}, {"$ceil": {"$divide": [total, count]}}, 0]}
 
 
 def group_by_department(accumulators: Mapping[str, Any], key: str = "$departmentId") -> Stage:
@@ -45,6 +66,26 @@ def paged(page: Page) -> Stage:
     if page.limit is not None:
         rows.append({"$limit": page.limit})
     return {"$facet": {"total": [{"$count": "n"}], "rows": rows}}
+
+
+def department_report(
+    match: Mapping[str, Any],
+    accumulators: Mapping[str, Any],
+    metric: str,
+    page: Page,
+    *,
+    metrics: Mapping[str, Any] | None = None,
+    group_key: str = "$departmentId",
+    joins: Sequence[Stage] = (),
+) -> list[Stage]:
+    """The whole report: `$match` → (`joins`) → `$group` → (`$project` `metrics`) → `$sort` by
+    `metric` → `$facet`. Rows are `{_id, <accumulators or metrics>}`."""
+    stages: list[Stage] = [{"$match": dict(match)}, *joins]
+    stages.append(group_by_department(accumulators, key=group_key))
+    if metrics is not None:
+        stages.append({"$project": {"_id": 1, **metrics}})
+    stages += [sort_by(metric), paged(page)]
+    return stages
 
 
 def read_page(result: Sequence[Mapping[str, Any]]) -> tuple[list[Row], int]:
