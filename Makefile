@@ -22,7 +22,7 @@ help: ## List the targets
 install: $(INSTALLED) ## Create .venv and install the service with its test and lint tools
 
 run: $(INSTALLED) ## Start the service on the embedded demo database (no MongoDB needed); ARGS=... adds flags
-	$(BIN)/python -m service --embedded $(ARGS)
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/python -m service --embedded $(ARGS)
 
 test: $(INSTALLED) ## Run the whole test suite
 	$(BIN)/python -m pytest $(ARGS)

@@ -17,7 +17,8 @@ from pymongo.errors import ExecutionTimeout, OperationFailure, PyMongoError
 from pymongo.read_preferences import ReadPreference
 
 from service.errors import DatabaseTimeout, DatabaseUnavailable
-from service.keys import mongo_key, settings_key
+from service.keys import metrics_key, mongo_key, settings_key
+from service.metrics import Metrics
 from service.settings import Settings
 from service.timing import record_database_time
 
@@ -53,28 +54,27 @@ def motor_client(settings: Settings, **options: Any) -> Any:
 
 
 @asynccontextmanager
-async def _translated_errors(operation: str) -> AsyncIterator[None]:
+async def _translated_errors(operation: str, metrics: Metrics) -> AsyncIterator[None]:
     try:
         yield
-    except ExecutionTimeout as error:
-        log.warning("mongodb %s exceeded maxTimeMS: %s", operation, error)
-        raise DatabaseTimeout() from error
-    except OperationFailure as error:
-        if error.code == MAX_TIME_MS_EXPIRED:
-            log.warning("mongodb %s exceeded maxTimeMS: %s", operation, error)
-            raise DatabaseTimeout() from error
-        log.error("mongodb %s failed: %s", operation, error)
-        raise DatabaseUnavailable() from error
     except PyMongoError as error:
-        log.error("mongodb %s failed: %s: %s", operation, type(error).__name__, error)
-        raise DatabaseUnavailable() from error
+        timed_out = isinstance(error, ExecutionTimeout) or (
+            isinstance(error, OperationFailure) and error.code == MAX_TIME_MS_EXPIRED
+        )
+        kind = "timeout" if timed_out else "unavailable"
+        metrics.database_errors.labels(kind).inc()
+        # The cause goes to the log (the URL's credentials are never in pymongo's messages);
+        # the client gets Rocket.Chat's shape without internals.
+        log.warning("mongodb %s failed (%s): %s: %s", operation, kind, type(error).__name__, error)
+        raise (DatabaseTimeout() if timed_out else DatabaseUnavailable()) from error
 
 
 class Mongo:
     """Rocket.Chat's database, seen through the operations this service needs."""
 
-    def __init__(self, client: Any, settings: Settings) -> None:
+    def __init__(self, client: Any, settings: Settings, metrics: Metrics) -> None:
         self._client = client
+        self._metrics = metrics
         self._db = client[settings.mongo_database]
         self._max_time_ms = settings.max_time_ms
         self._report_reads = _READ_PREFERENCES[settings.read_preference]
@@ -86,12 +86,14 @@ class Mongo:
         target = self._db.get_collection(collection, read_preference=self._report_reads)
         started = time.perf_counter()
         try:
-            async with _translated_errors(f"aggregate on {collection}"):
+            async with _translated_errors(f"aggregate on {collection}", self._metrics):
                 cursor = target.aggregate(list(pipeline), maxTimeMS=self._max_time_ms)
                 result: list[Document] = await cursor.to_list(None)
                 return result
         finally:
-            record_database_time(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            record_database_time(elapsed)
+            self._metrics.aggregation_seconds.labels(collection).observe(elapsed)
 
     async def find_one(
         self, collection: str, query: Mapping[str, Any], projection: Mapping[str, Any]
@@ -101,7 +103,7 @@ class Mongo:
         target = self._db.get_collection(
             collection, read_preference=ReadPreference.PRIMARY_PREFERRED
         )
-        async with _translated_errors(f"find_one on {collection}"):
+        async with _translated_errors(f"find_one on {collection}", self._metrics):
             found: Document | None = await target.find_one(
                 dict(query), dict(projection), max_time_ms=self._max_time_ms
             )
@@ -113,7 +115,7 @@ class Mongo:
         target = self._db.get_collection(
             collection, read_preference=ReadPreference.PRIMARY_PREFERRED
         )
-        async with _translated_errors(f"find on {collection}"):
+        async with _translated_errors(f"find on {collection}", self._metrics):
             cursor = target.find(dict(query), dict(projection), max_time_ms=self._max_time_ms)
             found: list[Document] = await cursor.to_list(None)
             return found
@@ -134,7 +136,8 @@ def mongo_ctx(client_factory: ClientFactory) -> Callable[[web.Application], Asyn
     """The cleanup context that opens the client at start-up and closes it at shutdown."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        mongo = Mongo(client_factory(app[settings_key]), app[settings_key])
+        settings = app[settings_key]
+        mongo = Mongo(client_factory(settings), settings, app[metrics_key])
         app[mongo_key] = mongo
         yield
         mongo.close()

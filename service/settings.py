@@ -50,6 +50,8 @@ class Settings:
     result_cache_max_entries: int = 1024
     shutdown_timeout_seconds: float = 15.0
     log_level: str = "INFO"
+    log_format: str = "json"
+    access_log: bool = True
     overrides: RocketChatOverrides = RocketChatOverrides()
 
     @property
@@ -125,6 +127,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             "SHUTDOWN_TIMEOUT_SECONDS", 15.0, validate=non_negative
         ),
         "log_level": env.str("LOG_LEVEL", "INFO", validate=OneOf(LOG_LEVELS)),
+        "log_format": env.str("LOG_FORMAT", "json", validate=OneOf(("json", "text"))),
+        "access_log": env.bool("ACCESS_LOG", True),
     }
     overrides: dict[str, Any] = {
         "api_default_count": env.int(f"{OVERRIDE_PREFIX}API_Default_Count", None),
