@@ -89,14 +89,26 @@ class _MappingEnv(Env):
     def __init__(self, environ: Mapping[str, str]) -> None:
         super().__init__(eager=False)
         self._source = dict(environ)
+        self.asked: list[str] = []
 
     def _get_value(self, env_key: str, default: Any) -> Any:
+        self.asked.append(env_key)
         return self._source.get(env_key, default)
+
+
+def variable_names() -> list[str]:
+    """Every variable the service reads (for docs and config checks)."""
+    env = _MappingEnv({})
+    _parse(env)
+    return env.asked
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Parse and validate the environment; raise SettingsError naming every bad variable."""
-    env = _MappingEnv(environ)
+    return _parse(_MappingEnv(environ))
+
+
+def _parse(env: _MappingEnv) -> Settings:
     positive = Range(min=1)
     non_negative = Range(min=0)
     mongo_url = env.str("MONGO_URL", None) or None
