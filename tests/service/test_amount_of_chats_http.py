@@ -12,6 +12,7 @@ from tests.conftest import MakeClient
 from tests.factories import (
     AGENT,
     MANAGER,
+    hashed,
     login_token,
     permission,
     personal_access_token,
@@ -140,6 +141,7 @@ async def get(
         ({"start": "yesterday", "end": END}, invalid_date("start")),
         ({"start": START, "end": "2026-13-01"}, invalid_date("end")),
         ({"start": "", "end": ""}, invalid_date("start")),
+        ({"start": "yesterday", "end": "tomorrow"}, invalid_date("start")),
         ({"start": "x", "end": "y", "count": "z"}, invalid_params("must be number")),
     ],
 )
@@ -163,6 +165,8 @@ async def test_invalid_parameters_return_rocketchat_errors(
         {"X-User-Id": "manager", "X-Auth-Token": "wrong-token"},
         {"X-User-Id": "agent", "X-Auth-Token": "manager-token"},  # one user's token, another's id
         {"X-User-Id": "manager", "X-Auth-Token": ""},
+        # What the database stores is not a credential: the header is hashed before comparing.
+        {"X-User-Id": "manager", "X-Auth-Token": hashed("manager-token")},
     ],
 )
 async def test_missing_or_wrong_credentials_return_401(
@@ -227,16 +231,21 @@ async def test_login_expiry_follows_accounts_login_expiration(
     assert (await get(client, WINDOW))[0] == status
 
 
-async def test_personal_access_tokens_do_not_expire(db: Any, client: TestClient) -> None:
-    ancient = datetime(2019, 1, 1, tzinfo=UTC)
+async def test_personal_access_tokens_do_not_expire(
+    db: Any, client: TestClient, rooms: list[dict[str, Any]]
+) -> None:
+    ancient = datetime.now(UTC) - timedelta(days=3 * 365)
     await db.users.insert_one(user("bot", [personal_access_token("pat-token", when=ancient)]))
-    await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
-    status, body = await get(client, WINDOW, {"X-User-Id": "bot", "X-Auth-Token": "pat-token"})
-    assert (status, body["success"]) == (200, True)
+    expected = oracle.amount_of_chats(rooms, START_AT, END_AT)
+    assert await get(client, WINDOW, {"X-User-Id": "bot", "X-Auth-Token": "pat-token"}) == (
+        200,
+        envelope(expected, 0, 50),
+    )
 
 
-async def test_deactivated_user_is_refused(db: Any, client: TestClient) -> None:
-    await db.users.insert_one(user("manager", [login_token("manager-token")], active=False))
+@pytest.mark.parametrize("token", [login_token, personal_access_token])
+async def test_deactivated_user_is_refused(db: Any, client: TestClient, token: Any) -> None:
+    await db.users.insert_one(user("manager", [token("manager-token")], active=False))
     await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
     assert await get(client, WINDOW) == (401, UNAUTHORIZED)
 
@@ -270,12 +279,25 @@ async def test_department_filter_and_its_all_values(
     assert await get(client, params) == (200, envelope(expected, 0, 50))
 
 
-async def test_rooms_without_a_department_form_a_null_group(
-    client: TestClient, rooms: list[dict[str, Any]]
-) -> None:
-    status, body = await get(client, {**WINDOW, "answered": "true"})
-    assert status == 200
-    assert None in [row["_id"] for row in body["departments"]]
+async def test_rooms_without_a_department_form_one_null_group(db: Any, client: TestClient) -> None:
+    # A literal answer on purpose: it checks the oracle's reading of the contract as well.
+    await seed_auth(db)
+    await db.rocketchat_room.insert_many(
+        [
+            room("no-field-1", START_AT, waiting=True),
+            room("no-field-2", START_AT, waiting=True),
+            room("explicit-null", START_AT, department=None, waiting=True),
+            room("sales", START_AT, department="sales", waiting=True),
+        ]
+    )
+    expected = {
+        "departments": [{"_id": None, "rooms": 3}, {"_id": "sales", "rooms": 1}],
+        "count": 2,
+        "offset": 0,
+        "total": 2,
+        "success": True,
+    }
+    assert await get(client, WINDOW) == (200, expected)
 
 
 async def test_both_bounds_are_inclusive_to_the_millisecond(db: Any, client: TestClient) -> None:

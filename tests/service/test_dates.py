@@ -60,3 +60,19 @@ def test_accepted_forms(text: str, instant: datetime) -> None:
 )
 def test_rejected_forms(text: str) -> None:
     assert parse_js_date(text) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the patterns' \\d matches any Unicode digit; Date.parse takes ASCII only",
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0662\u0660\u0662\u0660-09-10",  # Arabic-Indic digits: 2020-09-10
+        "2020-\u0660\u0669-10",
+        "Sep \uff110 2020",  # a fullwidth 1
+    ],
+)
+def test_non_ascii_digits_are_rejected(text: str) -> None:
+    assert parse_js_date(text) is None
