@@ -1,4 +1,8 @@
-"""amount-of-chats over HTTP: status and exact JSON body for every case of the contract."""
+"""amount-of-chats over HTTP: status and exact JSON body for every case of the contract.
+
+Every test runs twice: on the in-process fake (`mongomock`) and through real motor over TCP
+against a MongoDB wire server (`wire`), with the same assertions (see tests/conftest.py).
+"""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -8,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests import oracle
-from tests.conftest import MakeClient
+from tests.conftest import BACKENDS, MakeClient
 from tests.factories import (
     AGENT,
     MANAGER,
@@ -20,6 +24,8 @@ from tests.factories import (
     setting,
     user,
 )
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 URL = "/api/v1/livechat/analytics/departments/amount-of-chats"
 START, END = "2026-09-01", "2026-09-30T23:59:59.999Z"
