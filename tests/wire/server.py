@@ -49,7 +49,14 @@ class WireServer:
     directory that survives kill and restart; the port stays the same across restarts, so a
     client configured with `url` sees the same server come back."""
 
-    def __init__(self, workdir: Path, *, storage: str = ":memory:", port: int | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        storage: str = ":memory:",
+        port: int | None = None,
+        options: tuple[str, ...] = (),
+    ):
         self.port = port or free_port()
         self.url = f"mongodb://127.0.0.1:{self.port}"
         self._workdir = workdir
@@ -59,6 +66,7 @@ class WireServer:
         # and /etc/secantus/..., so nothing on the machine changes how the tests' server runs.
         self._config = workdir / "secantusd.toml"
         self._config.touch()
+        self._options = options
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -75,6 +83,7 @@ class WireServer:
             "--enable-test-commands",  # failCommand failpoints
             "--log-level",
             "WARNING",
+            *self._options,
         ]
         with self._log.open("ab") as log:
             self.process = subprocess.Popen(
