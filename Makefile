@@ -14,7 +14,8 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-.PHONY: help install run test lint format bench
+.PHONY: help install run test lint format bench image
+IMAGE ?= livechat-analytics:latest
 
 help: ## List the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,7 +23,7 @@ help: ## List the targets
 install: $(INSTALLED) ## Create .venv and install the service with its test and lint tools
 
 run: $(INSTALLED) ## Start the service on the embedded demo database (no MongoDB needed); ARGS=... adds flags
-	$(BIN)/python -m service --embedded $(ARGS)
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/python -m service --embedded $(ARGS)
 
 test: $(INSTALLED) ## Run the whole test suite
 	$(BIN)/python -m pytest $(ARGS)
@@ -37,6 +38,10 @@ bench: $(INSTALLED) ## Benchmarks (not part of test): prints a table and writes 
 	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null 2>&1; }; } || \
 	  echo "note: wrk (Debian package) is not installed; falling back to a Python load generator, which cannot saturate the server"
 	$(BIN)/python tests/benchmarks/bench.py $(ARGS)
+
+image: ## Build the container image (needs a Docker engine); IMAGE=name:tag
+	@docker info >/dev/null 2>&1 || { echo "make image needs a running Docker engine (docker info failed); build on a machine with one, or in CI"; exit 1; }
+	docker build -t $(IMAGE) .
 
 format: $(INSTALLED) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

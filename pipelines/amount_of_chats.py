@@ -7,16 +7,7 @@ Rocket.Chat: `apps/meteor/app/livechat/server/lib/analytics/departments.ts` and 
 from typing import Any
 
 from pipelines.params import ReportParams
-from pipelines.stages import (
-    LIVECHAT_ROOM,
-    Stage,
-    department_filter,
-    group_by_department,
-    match_on_index,
-    paged,
-    sort_by,
-    ts_between,
-)
+from pipelines.stages import Stage, department_report, rooms_created_in
 
 
 def _waiting_response(answered: bool) -> dict[str, Any]:
@@ -26,19 +17,10 @@ def _waiting_response(answered: bool) -> dict[str, Any]:
     return {"$ne": True} if answered else {"$eq": True}
 
 
-def _match(params: ReportParams) -> list[Stage]:
-    # `{t, ts}` is what Rocket.Chat's `{t: 1, ts: 1}` index serves; with a department, MongoDB
-    # may prefer the partial `{departmentId: 1, ts: 1}` index for the coalesced filter.
-    return match_on_index(
-        {"t": LIVECHAT_ROOM, "ts": ts_between(params)},
-        {"waitingResponse": _waiting_response(params.answered), **department_filter(params)},
-    )
-
-
 def build(params: ReportParams) -> list[Stage]:
-    return [
-        *_match(params),
-        group_by_department({"rooms": {"$sum": 1}}),
-        sort_by("rooms"),
-        paged(params.page),
-    ]
+    return department_report(
+        match={**rooms_created_in(params), "waitingResponse": _waiting_response(params.answered)},
+        accumulators={"rooms": {"$sum": 1}},
+        metric="rooms",
+        page=params.page,
+    )

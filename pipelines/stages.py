@@ -1,7 +1,7 @@
 """Stage helpers shared by the department reports, and the reader of their paged output.
 
-Every report is the same shape: `$match` a window → `$group` by department → `$sort` by the
-metric, ties by `_id` → `$facet` into the total number of groups and one page of them.
+Every report is the same shape: `$match` a window → `$group` by department → (`$project` the
+metric) → `$sort` by the metric, ties by `_id` → `$facet` into the number of groups and a page.
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,22 +20,50 @@ def ts_between(params: ReportParams) -> dict[str, Any]:
     return {"$gte": params.start, "$lte": params.end}
 
 
-def match_on_index(indexed: Mapping[str, Any], rest: Mapping[str, Any]) -> list[Stage]:
-    """`$match` on `indexed` (only the fields of the index meant to serve it, e.g. Rocket.Chat's
-    `{t: 1, ts: 1}`), then `$match` on `rest`.
+# The fields of Rocket.Chat's `{t: 1, ts: 1}` index, which every report's window matches on.
+INDEXED_WINDOW = ("t", "ts")
+
+
+def match_on_index(
+    match: Mapping[str, Any], indexed: Sequence[str] = INDEXED_WINDOW
+) -> list[Stage]:
+    """`match` as a `$match` on the `indexed` fields followed by a `$match` on the rest.
 
     On MongoDB this is one `$match`: the optimizer coalesces adjacent `$match` stages before
     planning (MongoDB manual, "Aggregation Pipeline Optimization", `$match` + `$match`
-    coalescence), so the plan and the rows are the same as for the merged filter. Written as
-    two, the part the index serves stays visible, and a planner that declines an index when a
+    coalescence), so the plan and the rows are those of `match` itself. Written as two, the
+    part the index serves stays visible, and a planner that declines an index while a
     predicate outside it remains (the wire test server's) still plans an index scan; the wire
-    tier's explain test proves it.
+    tier's explain test proves it for amount-of-chats.
     """
-    return [{"$match": dict(indexed)}, *([{"$match": dict(rest)}] if rest else [])]
+    served = {field: value for field, value in match.items() if field in indexed}
+    rest = {field: value for field, value in match.items() if field not in indexed}
+    return [{"$match": part} for part in (served, rest) if part]
 
 
 def department_filter(params: ReportParams, field: str = "departmentId") -> dict[str, Any]:
     return {} if params.department_id is None else {field: params.department_id}
+
+
+def rooms_created_in(params: ReportParams) -> dict[str, Any]:
+    """Livechat rooms created in the window (both bounds inclusive), of the department if any."""
+    return {"t": LIVECHAT_ROOM, "ts": ts_between(params), **department_filter(params)}
+
+
+def rooms_closed_in(params: ReportParams) -> dict[str, Any]:
+    """Livechat rooms created at or after `start` and closed at or before `end` (Rocket.Chat's
+    window for the duration reports)."""
+    return {
+        "t": LIVECHAT_ROOM,
+        "ts": {"$gte": params.start},
+        "closedAt": {"$lte": params.end},
+        **department_filter(params),
+    }
+
+
+def ceil_average(total: str, count: str = "$rooms") -> dict[str, Any]:
+    """ceil(total / count), 0 for no rooms (Rocket.Chat's `$cond` guard against dividing by 0)."""
+    return {"$cond": [{"$gt": [count, 0]}, {"$ceil": {"$divide": [total, count]}}, 0]}
 
 
 def group_by_department(accumulators: Mapping[str, Any], key: str = "$departmentId") -> Stage:
@@ -59,6 +87,27 @@ def paged(page: Page) -> Stage:
     if page.limit is not None:
         rows.append({"$limit": page.limit})
     return {"$facet": {"total": [{"$count": "n"}], "rows": rows}}
+
+
+def department_report(
+    match: Mapping[str, Any],
+    accumulators: Mapping[str, Any],
+    metric: str,
+    page: Page,
+    *,
+    metrics: Mapping[str, Any] | None = None,
+    group_key: str = "$departmentId",
+    joins: Sequence[Stage] = (),
+) -> list[Stage]:
+    """The whole report: `$match` (as two stages, see `match_on_index`) → (`joins`) → `$group`
+    → (`$project` `metrics`) → `$sort` by `metric` → `$facet`. Rows are `{_id, <accumulators
+    or metrics>}`."""
+    stages: list[Stage] = [*match_on_index(match), *joins]
+    stages.append(group_by_department(accumulators, key=group_key))
+    if metrics is not None:
+        stages.append({"$project": {"_id": 1, **metrics}})
+    stages += [sort_by(metric), paged(page)]
+    return stages
 
 
 def read_page(result: Sequence[Mapping[str, Any]]) -> tuple[list[Row], int]:

@@ -22,6 +22,7 @@ from service.embedded import (
     load_fixtures,
     with_demo_manager,
 )
+from service.logs import setup_logging
 from service.routes import DEPARTMENTS
 from service.settings import Settings, SettingsError, load_settings
 
@@ -112,9 +113,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings)
     host = args.host if args.host is not None else settings.host
     port = args.port if args.port is not None else settings.port
     now = datetime.now(UTC)
@@ -147,6 +146,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         host=host,
         port=port,
         shutdown_timeout=settings.shutdown_timeout_seconds,
+        access_log=None,  # the answer middleware writes the access log, with the request id
         print=lambda message: log.info("%s", message.strip()),
     )
     return 0

@@ -8,13 +8,17 @@ from service.auth import Authenticator
 from service.db import ClientFactory, mongo_ctx, motor_client
 from service.keys import (
     authenticator_key,
+    metrics_key,
     mongo_key,
+    openapi_key,
     query_memo_key,
     result_cache_key,
     settings_key,
     workspace_key,
 )
+from service.metrics import Metrics
 from service.middleware import answer_middleware
+from service.openapi import openapi_document
 from service.result_cache import ResultCache
 from service.routes import ROUTES
 from service.schemas import QueryMemo
@@ -32,12 +36,15 @@ async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
         app[mongo_key], settings.overrides, settings.settings_cache_ttl_seconds
     )
     app[workspace_key] = workspace
+    metrics = app[metrics_key]
     app[authenticator_key] = Authenticator(
-        app[mongo_key], workspace, settings.auth_cache_ttl_seconds
+        app[mongo_key], workspace, settings.auth_cache_ttl_seconds, metrics=metrics
     )
     app[query_memo_key] = QueryMemo()
     app[result_cache_key] = ResultCache(
-        settings.result_cache_ttl_seconds, settings.result_cache_max_entries
+        settings.result_cache_ttl_seconds,
+        settings.result_cache_max_entries,
+        observe=lambda hit: (metrics.result_hit if hit else metrics.result_miss).inc(),
     )
     yield
 
@@ -50,6 +57,8 @@ def create_app(
         handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
     )
     app[settings_key] = settings
+    app[metrics_key] = Metrics()
+    app[openapi_key] = openapi_document(ROUTES)
     app.cleanup_ctx.append(mongo_ctx(client_factory))
     app.cleanup_ctx.append(_analytics_ctx)
     app.add_routes(ROUTES)

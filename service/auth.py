@@ -18,6 +18,7 @@ from cachetools import TTLCache
 
 from service.db import Mongo
 from service.errors import Forbidden, Unauthorized
+from service.metrics import Metrics
 from service.workspace import WorkspaceSettings
 
 VIEW_LIVECHAT_MANAGER = "view-livechat-manager"
@@ -79,10 +80,12 @@ class Authenticator:
         ttl_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: Metrics | None = None,
     ) -> None:
         self._mongo = mongo
         self._workspace = workspace
         self._now = now
+        self._metrics = metrics or Metrics()
         # One entry per (user, token hash, permission) granted: a warm request costs one lookup.
         self._granted: TTLCache[tuple[str, str, str], Identity] | None = (
             TTLCache(maxsize=_MAX_CACHED_GRANTS, ttl=ttl_seconds, timer=clock)
@@ -102,6 +105,7 @@ class Authenticator:
             except KeyError:
                 pass
         if identity is None:
+            self._metrics.auth_miss.inc()
             identity = await self._load_identity(user_id, hashed_token)
             self._check_unexpired(identity)
             if identity.roles.isdisjoint(await self._roles_holding(permission)):
@@ -109,6 +113,7 @@ class Authenticator:
             if self._granted is not None:
                 self._granted[key] = identity
         else:
+            self._metrics.auth_hit.inc()
             self._check_unexpired(identity)
         return identity
 

@@ -8,7 +8,9 @@ from service.auth import VIEW_LIVECHAT_MANAGER
 from service.db import Mongo
 from service.keys import (
     authenticator_key,
+    metrics_key,
     mongo_key,
+    openapi_key,
     query_memo_key,
     result_cache_key,
     settings_key,
@@ -42,6 +44,15 @@ def report(spec: Report) -> Handler:
         return rendered.respond(request, max_age=int(cache.ttl_seconds))
 
     return handle
+
+
+async def metrics(request: web.Request) -> web.StreamResponse:
+    """Prometheus scrape, from this app's registry."""
+    return await request.app[metrics_key].handler(request)
+
+
+async def openapi(request: web.Request) -> web.StreamResponse:
+    return web.Response(body=request.app[openapi_key], content_type="application/json")
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:

@@ -9,6 +9,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from service.auth import Authenticator
     from service.db import Mongo
+    from service.metrics import Metrics
     from service.rendering import Rendered
     from service.result_cache import ResultCache
     from service.schemas import QueryMemo
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from service.workspace import WorkspaceSettings
 
 settings_key: web.AppKey[Settings] = web.AppKey("settings")
+metrics_key: web.AppKey[Metrics] = web.AppKey("metrics")
+openapi_key: web.AppKey[bytes] = web.AppKey("openapi")
 mongo_key: web.AppKey[Mongo] = web.AppKey("mongo")
 workspace_key: web.AppKey[WorkspaceSettings] = web.AppKey("workspace")
 authenticator_key: web.AppKey[Authenticator] = web.AppKey("authenticator")

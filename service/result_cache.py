@@ -22,16 +22,17 @@ class ResultCache(Generic[Value]):
         ttl_seconds: float,
         max_entries: int,
         clock: Callable[[], float] = time.monotonic,
+        observe: Callable[[bool], None] = lambda hit: None,
     ) -> None:
+        """`observe(hit)` is told of every lookup (for the metrics)."""
         self.ttl_seconds = ttl_seconds
+        self._observe = observe
         self._enabled = ttl_seconds > 0 and max_entries > 0
         # TTLCache evicts the least recently used entry when full, and expired ones first.
         self._entries: TTLCache[Hashable, Value] = TTLCache(
             maxsize=max_entries if self._enabled else 1, ttl=ttl_seconds or 1, timer=clock
         )
         self._in_flight: dict[Hashable, asyncio.Task[Value]] = {}
-        self.hits = 0
-        self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -40,23 +41,23 @@ class ResultCache(Generic[Value]):
         """The cached value for `key`, or the result of one `compute()` shared by every caller
         that asks for `key` while it runs."""
         if not self._enabled:
-            self.misses += 1
+            self._observe(False)
             return await compute()
         try:
             value = self._entries[key]
         except KeyError:
             pass
         else:
-            self.hits += 1
+            self._observe(True)
             return value
         task = self._in_flight.get(key)
         if task is None:
-            self.misses += 1
+            self._observe(False)
             # A task of its own, so one caller hanging up does not cancel the others' answer.
             task = asyncio.ensure_future(self._fill(key, compute))
             self._in_flight[key] = task
         else:
-            self.hits += 1
+            self._observe(True)
         return await asyncio.shield(task)
 
     async def _fill(self, key: Hashable, compute: Callable[[], Awaitable[Value]]) -> Value:

@@ -3,12 +3,14 @@
 from aiohttp import web
 
 from service import handlers
-from service.reports import AMOUNT_OF_CHATS
+from service.reports import REPORTS
 
 DEPARTMENTS = "/api/v1/livechat/analytics/departments"
 
 ROUTES = [
     web.get("/healthz", handlers.healthz),
     web.get("/readyz", handlers.readyz),
-    web.get(f"{DEPARTMENTS}/amount-of-chats", handlers.report(AMOUNT_OF_CHATS)),
+    web.get("/metrics", handlers.metrics),
+    web.get("/api/openapi.json", handlers.openapi),
+    *(web.get(f"{DEPARTMENTS}/{report.name}", handlers.report(report)) for report in REPORTS),
 ]

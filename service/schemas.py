@@ -172,7 +172,27 @@ def _envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Schema:
     return envelope()
 
 
+# Whole numbers are JSON integers (13, not 13.0), as Rocket.Chat's JavaScript writes them.
 AmountOfChatsResponse = _envelope("AmountOfChats", {"rooms": fields.Integer()})
+AverageServiceTimeResponse = _envelope(
+    "AverageServiceTime", {"averageServiceTimeInSeconds": fields.Integer()}
+)
+AverageChatDurationTimeResponse = _envelope(
+    "AverageChatDurationTime", {"averageChatDurationTimeInSeconds": fields.Integer()}
+)
+TotalServiceTimeResponse = _envelope(
+    "TotalServiceTime", {"chats": fields.Integer(), "serviceTimeDuration": fields.Integer()}
+)
+AverageWaitingTimeResponse = _envelope(
+    "AverageWaitingTime", {"averageWaitingTimeInSeconds": fields.Integer()}
+)
+TotalTransferredChatsResponse = _envelope(
+    "TotalTransferredChats", {"numberOfTransferredRooms": fields.Integer()}
+)
+TotalAbandonedChatsResponse = _envelope("TotalAbandonedChats", {"abandonedRooms": fields.Integer()})
+PercentageAbandonedChatsResponse = _envelope(
+    "PercentageAbandonedChats", {"percentageOfAbandonedChats": fields.Integer()}
+)
 
 
 class QueryMemo:

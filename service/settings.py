@@ -50,6 +50,8 @@ class Settings:
     result_cache_max_entries: int = 1024
     shutdown_timeout_seconds: float = 15.0
     log_level: str = "INFO"
+    log_format: str = "json"
+    access_log: bool = True
     overrides: RocketChatOverrides = RocketChatOverrides()
 
     @property
@@ -87,14 +89,26 @@ class _MappingEnv(Env):
     def __init__(self, environ: Mapping[str, str]) -> None:
         super().__init__(eager=False)
         self._source = dict(environ)
+        self.asked: list[str] = []
 
     def _get_value(self, env_key: str, default: Any) -> Any:
+        self.asked.append(env_key)
         return self._source.get(env_key, default)
+
+
+def variable_names() -> list[str]:
+    """Every variable the service reads (for docs and config checks)."""
+    env = _MappingEnv({})
+    _parse(env)
+    return env.asked
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Parse and validate the environment; raise SettingsError naming every bad variable."""
-    env = _MappingEnv(environ)
+    return _parse(_MappingEnv(environ))
+
+
+def _parse(env: _MappingEnv) -> Settings:
     positive = Range(min=1)
     non_negative = Range(min=0)
     mongo_url = env.str("MONGO_URL", None) or None
@@ -125,6 +139,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             "SHUTDOWN_TIMEOUT_SECONDS", 15.0, validate=non_negative
         ),
         "log_level": env.str("LOG_LEVEL", "INFO", validate=OneOf(LOG_LEVELS)),
+        "log_format": env.str("LOG_FORMAT", "json", validate=OneOf(("json", "text"))),
+        "access_log": env.bool("ACCESS_LOG", True),
     }
     overrides: dict[str, Any] = {
         "api_default_count": env.int(f"{OVERRIDE_PREFIX}API_Default_Count", None),

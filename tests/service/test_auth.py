@@ -8,6 +8,7 @@ from mongomock_motor import AsyncMongoMockClient
 from service.auth import VIEW_LIVECHAT_MANAGER, Authenticator, hash_token
 from service.db import Mongo
 from service.errors import Forbidden, Unauthorized
+from service.metrics import Metrics
 from service.settings import RocketChatOverrides, Settings
 from service.workspace import WorkspaceSettings
 from tests.factories import AGENT, MANAGER, hashed, login_token, permission, seed_auth, user
@@ -30,7 +31,7 @@ def test_hash_is_base64_sha256_like_rocketchat() -> None:
 @pytest.fixture
 def authenticator_for(mongo_client: AsyncMongoMockClient) -> Any:
     def make(ttl: float, clock: FakeClock) -> Authenticator:
-        mongo = Mongo(mongo_client, Settings(mongo_database="rocketchat"))
+        mongo = Mongo(mongo_client, Settings(mongo_database="rocketchat"), Metrics())
         workspace = WorkspaceSettings(mongo, RocketChatOverrides(), ttl_seconds=0)
         return Authenticator(mongo, workspace, ttl_seconds=ttl, clock=clock)
 
@@ -110,7 +111,7 @@ async def test_cached_grant_does_not_outlive_its_login_token(db: Any, mongo_clie
     await db.users.insert_one(user("manager", [login_token("manager-token", when=issued)]))
     await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
     now = [issued + timedelta(days=89, hours=23)]
-    mongo = Mongo(mongo_client, Settings(mongo_database="rocketchat"))
+    mongo = Mongo(mongo_client, Settings(mongo_database="rocketchat"), Metrics())
     workspace = WorkspaceSettings(mongo, RocketChatOverrides(), ttl_seconds=0)
     auth = Authenticator(mongo, workspace, ttl_seconds=3600, now=lambda: now[0])
     await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)

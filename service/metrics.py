@@ -1,0 +1,95 @@
+"""Prometheus metrics, one registry per app (tests build many apps; the global registry would
+refuse the second set of names).
+
+What to alert on is in the README's "Operate" section.
+"""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.aiohttp import make_aiohttp_handler
+
+PREFIX = "livechat_analytics"
+# Cached answers take tens of microseconds, aggregations up to MONGO_MAX_TIME_MS.
+_LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            f"{PREFIX}_http_requests",
+            "HTTP requests answered, by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            f"{PREFIX}_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template and status.",
+            ["route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            f"{PREFIX}_http_requests_in_flight",
+            "HTTP requests being answered now.",
+            registry=self.registry,
+        )
+        self.aggregation_seconds = Histogram(
+            f"{PREFIX}_mongodb_aggregation_duration_seconds",
+            "Time of one report aggregation in MongoDB, by collection.",
+            ["collection"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.database_errors = Counter(
+            f"{PREFIX}_mongodb_errors",
+            "MongoDB operations that failed, by kind (timeout: maxTimeMS exceeded; "
+            "unavailable: unreachable or failed).",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.auth_cache = Counter(
+            f"{PREFIX}_auth_cache_lookups",
+            "Permission checks answered from the auth cache (hit) or the database (miss).",
+            ["result"],
+            registry=self.registry,
+        )
+        self.result_cache = Counter(
+            f"{PREFIX}_result_cache_lookups",
+            "Report requests answered from memory (hit, including joins of a running "
+            "aggregation) or by an aggregation (miss).",
+            ["result"],
+            registry=self.registry,
+        )
+        # Label children resolved once: `.labels()` is the costly part of an update.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self.auth_hit, self.auth_miss = (self.auth_cache.labels(r) for r in ("hit", "miss"))
+        self.result_hit, self.result_miss = (self.result_cache.labels(r) for r in ("hit", "miss"))
+        self.handler = make_aiohttp_handler(self.registry)
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(route, method, str(status)),
+                self.request_seconds.labels(route, str(status)),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)

@@ -1,0 +1,221 @@
+"""The OpenAPI 3 document, generated with apispec from the marshmallow schemas and the report
+registry, so a new report is documented the moment it is routed. Error examples are the bodies
+the error classes actually send."""
+
+from collections.abc import Iterable
+from importlib.metadata import version
+from typing import Any
+
+import orjson
+from aiohttp import web
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from service.errors import (
+    BadRequest,
+    DatabaseTimeout,
+    DatabaseUnavailable,
+    Forbidden,
+    InvalidParams,
+    Unauthorized,
+)
+from service.reports import REPORTS, Report
+from service.schemas import JsNumber
+
+JSON = "application/json"
+# Both headers, as Rocket.Chat requires.
+SECURITY: list[dict[str, list[str]]] = [{"authToken": [], "userId": []}]
+
+# The error bodies, as marshmallow schemas: Rocket.Chat's shapes.
+InvalidParamsBody = Schema.from_dict(
+    {"success": fields.Boolean(), "error": fields.String(), "errorType": fields.String()},
+    name="InvalidParamsError",
+)
+FailureBody = Schema.from_dict(
+    {"success": fields.Boolean(), "error": fields.String()}, name="FailureError"
+)
+UnauthorizedBody = Schema.from_dict(
+    {
+        "success": fields.Boolean(),
+        "error": fields.String(),
+        "status": fields.String(),
+        "message": fields.String(),
+    },
+    name="UnauthorizedError",
+)
+
+# Every documented example, with the schema it must satisfy (checked by the tests).
+ERROR_EXAMPLES: dict[str, tuple[type[Schema], dict[str, Any]]] = {
+    "missingStart": (InvalidParamsBody, InvalidParams("must have required property 'start'").body),
+    "unknownParameter": (
+        InvalidParamsBody,
+        InvalidParams("must NOT have additional properties").body,
+    ),
+    "invalidDate": (
+        FailureBody,
+        BadRequest('The "start" query parameter must be a valid date.').body,
+    ),
+    "unauthorized": (UnauthorizedBody, Unauthorized().body),
+    "forbidden": (FailureBody, Forbidden().body),
+    "unavailable": (InvalidParamsBody, DatabaseUnavailable().body),
+    "timeout": (InvalidParamsBody, DatabaseTimeout().body),
+}
+
+
+def report_example(report: Report) -> dict[str, Any]:
+    """A 200 body for `report`, shaped by its response schema (as in Rocket.Chat's docs)."""
+    row_schema = report.response_schema.fields["departments"].inner.schema  # type: ignore[attr-defined]
+    row = {name: 13 for name in row_schema.fields if name != "_id"}
+    department = {"_id": "NJaMpSvZFZ4NAXm3j", **row}
+    return {"departments": [department], "count": 1, "offset": 0, "total": 11, "success": True}
+
+
+def _error(description: str, schema: type[Schema], *examples: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            JSON: {
+                "schema": schema,
+                "examples": {name: {"value": ERROR_EXAMPLES[name][1]} for name in examples},
+            }
+        },
+    }
+
+
+def _report_operation(report: Report) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": report.name,
+            "summary": f"Rocket.Chat's livechat department analytics: {report.name}",
+            "tags": ["department analytics"],
+            "security": SECURITY,
+            "parameters": [{"in": "query", "schema": report.query_schema}],
+            "responses": {
+                "200": {
+                    "description": "One page of departments; `total` counts departments.",
+                    "content": {
+                        JSON: {"schema": report.response_schema, "example": report_example(report)}
+                    },
+                },
+                "400": {
+                    "description": "A parameter failed validation (`errorType: invalid-params`), "
+                    "or `start`/`end` is not a date (no `errorType`).",
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "oneOf": [
+                                    {"$ref": "#/components/schemas/InvalidParamsError"},
+                                    {"$ref": "#/components/schemas/FailureError"},
+                                ]
+                            },
+                            "examples": {
+                                name: {"value": ERROR_EXAMPLES[name][1]}
+                                for name in ("missingStart", "unknownParameter", "invalidDate")
+                            },
+                        }
+                    },
+                },
+                "401": _error("No valid token for the user.", UnauthorizedBody, "unauthorized"),
+                "403": _error(
+                    "No role of the user holds view-livechat-manager.", FailureBody, "forbidden"
+                ),
+                "503": _error("MongoDB is unreachable.", InvalidParamsBody, "unavailable"),
+                "504": _error("The aggregation exceeded maxTimeMS.", InvalidParamsBody, "timeout"),
+            },
+        }
+    }
+
+
+_STATUS = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}, "mongo": {"type": "string"}},
+}
+_OPERATIONS: dict[str, dict[str, Any]] = {
+    "/healthz": {
+        "get": {
+            "operationId": "healthz",
+            "summary": "Liveness: the process answers (MongoDB is not consulted).",
+            "tags": ["operations"],
+            "responses": {"200": {"description": "Alive.", "content": {JSON: {"schema": _STATUS}}}},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "operationId": "readyz",
+            "summary": "Readiness: MongoDB answers a ping within READINESS_TIMEOUT_MS.",
+            "tags": ["operations"],
+            "responses": {
+                "200": {"description": "Ready.", "content": {JSON: {"schema": _STATUS}}},
+                "503": {
+                    "description": "MongoDB unreachable.",
+                    "content": {JSON: {"schema": _STATUS}},
+                },
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "operationId": "metrics",
+            "summary": "Prometheus metrics (text exposition format).",
+            "tags": ["operations"],
+            "responses": {
+                "200": {
+                    "description": "Metrics.",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                }
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document.",
+            "tags": ["operations"],
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3.",
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
+}
+
+
+def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
+    """The document for `routes`: every report in REPORTS that is routed, and the operational
+    endpoints."""
+    marshmallow = MarshmallowPlugin()
+    spec = APISpec(
+        title="livechat-analytics",
+        version=version("livechat-analytics"),
+        openapi_version="3.0.3",
+        plugins=[marshmallow],
+        info={"description": "Rocket.Chat's omnichannel department analytics, as a drop-in."},
+    )
+    marshmallow.map_to_openapi_type(JsNumber, "integer", None)  # type: ignore[no-untyped-call]
+    spec.components.security_scheme(
+        "authToken", {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}
+    )
+    spec.components.security_scheme(
+        "userId", {"type": "apiKey", "in": "header", "name": "X-User-Id"}
+    )
+    for schema in (InvalidParamsBody, FailureBody, UnauthorizedBody):
+        spec.components.schema(schema.__name__, schema=schema)
+    reports = {report.name: report for report in REPORTS}
+    for route in routes:
+        path = route.path
+        name = path.rsplit("/", 1)[-1]
+        if path in _OPERATIONS:
+            spec.path(path=path, operations=_OPERATIONS[path])
+        elif name in reports:
+            spec.path(path=path, operations=_report_operation(reports[name]))
+        else:
+            raise LookupError(f"route {path} has no OpenAPI description")
+    return spec.to_dict()
+
+
+def openapi_document(routes: Iterable[web.RouteDef]) -> bytes:
+    """The document, serialized once at start-up."""
+    return orjson.dumps(openapi_spec(routes))
