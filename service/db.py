@@ -7,17 +7,23 @@ Motor reached end of life in May 2026; moving to PyMongo's async client
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aiohttp import web
 from motor.motor_asyncio import AsyncIOMotorClient
-from pymongo.errors import ExecutionTimeout, OperationFailure, PyMongoError
+from pymongo.errors import (
+    ExecutionTimeout,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 from pymongo.read_preferences import ReadPreference
 
 from service.errors import DatabaseTimeout, DatabaseUnavailable
-from service.keys import mongo_key, settings_key
+from service.keys import metrics_key, mongo_key, settings_key
+from service.metrics import Metrics
 from service.settings import Settings
 from service.timing import record_database_time
 
@@ -52,32 +58,71 @@ def motor_client(settings: Settings, **options: Any) -> Any:
     )
 
 
+class OutageGate:
+    """While MongoDB is unreachable, one request at a time waits out the driver's server
+    selection (and so notices when MongoDB is back); the others get their 503 at once.
+
+    Without it every request of an outage holds one of motor's worker threads (5 per core) for
+    the whole server selection timeout, and the rest queue behind them: with 40 concurrent
+    requests and a 1 s timeout, the last 503 came after 4.5 s, and later with more load.
+    "Unreachable" means a server selection timed out, not a single dropped connection (which
+    the driver retries); any answer from MongoDB, error or not, ends it.
+    """
+
+    def __init__(self) -> None:
+        self.unreachable = False
+        self._probing = False
+
+    @contextmanager
+    def admit(self) -> Iterator[None]:
+        """Let an operation through, or raise DatabaseUnavailable if another is already
+        finding out whether MongoDB is back."""
+        if not self.unreachable:
+            yield
+            return
+        if self._probing:
+            raise DatabaseUnavailable()
+        self._probing = True
+        try:
+            yield
+        finally:
+            self._probing = False
+
+
 @asynccontextmanager
-async def _translated_errors(operation: str) -> AsyncIterator[None]:
+async def _translated_errors(
+    operation: str, metrics: Metrics, gate: OutageGate
+) -> AsyncIterator[None]:
     try:
-        yield
-    except ExecutionTimeout as error:
-        log.warning("mongodb %s exceeded maxTimeMS: %s", operation, error)
-        raise DatabaseTimeout() from error
-    except OperationFailure as error:
-        if error.code == MAX_TIME_MS_EXPIRED:
-            log.warning("mongodb %s exceeded maxTimeMS: %s", operation, error)
-            raise DatabaseTimeout() from error
-        log.error("mongodb %s failed: %s", operation, error)
-        raise DatabaseUnavailable() from error
+        with gate.admit():
+            yield
+    except DatabaseUnavailable:
+        metrics.database_errors.labels("unavailable").inc()
+        raise  # turned away by the gate: the probe's failure is the one logged
     except PyMongoError as error:
-        log.error("mongodb %s failed: %s: %s", operation, type(error).__name__, error)
-        raise DatabaseUnavailable() from error
+        gate.unreachable = isinstance(error, ServerSelectionTimeoutError)
+        timed_out = isinstance(error, ExecutionTimeout) or (
+            isinstance(error, OperationFailure) and error.code == MAX_TIME_MS_EXPIRED
+        )
+        kind = "timeout" if timed_out else "unavailable"
+        metrics.database_errors.labels(kind).inc()
+        # The cause goes to the log (the URL's credentials are never in pymongo's messages);
+        # the client gets Rocket.Chat's shape without internals.
+        log.warning("mongodb %s failed (%s): %s: %s", operation, kind, type(error).__name__, error)
+        raise (DatabaseTimeout() if timed_out else DatabaseUnavailable()) from error
+    gate.unreachable = False
 
 
 class Mongo:
     """Rocket.Chat's database, seen through the operations this service needs."""
 
-    def __init__(self, client: Any, settings: Settings) -> None:
+    def __init__(self, client: Any, settings: Settings, metrics: Metrics) -> None:
         self._client = client
+        self._metrics = metrics
         self._db = client[settings.mongo_database]
         self._max_time_ms = settings.max_time_ms
         self._report_reads = _READ_PREFERENCES[settings.read_preference]
+        self._gate = OutageGate()
 
     async def aggregate(
         self, collection: str, pipeline: Sequence[Mapping[str, Any]]
@@ -86,12 +131,14 @@ class Mongo:
         target = self._db.get_collection(collection, read_preference=self._report_reads)
         started = time.perf_counter()
         try:
-            async with _translated_errors(f"aggregate on {collection}"):
+            async with _translated_errors(f"aggregate on {collection}", self._metrics, self._gate):
                 cursor = target.aggregate(list(pipeline), maxTimeMS=self._max_time_ms)
                 result: list[Document] = await cursor.to_list(None)
                 return result
         finally:
-            record_database_time(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            record_database_time(elapsed)
+            self._metrics.aggregation_seconds.labels(collection).observe(elapsed)
 
     async def find_one(
         self, collection: str, query: Mapping[str, Any], projection: Mapping[str, Any]
@@ -101,7 +148,7 @@ class Mongo:
         target = self._db.get_collection(
             collection, read_preference=ReadPreference.PRIMARY_PREFERRED
         )
-        async with _translated_errors(f"find_one on {collection}"):
+        async with _translated_errors(f"find_one on {collection}", self._metrics, self._gate):
             found: Document | None = await target.find_one(
                 dict(query), dict(projection), max_time_ms=self._max_time_ms
             )
@@ -113,7 +160,7 @@ class Mongo:
         target = self._db.get_collection(
             collection, read_preference=ReadPreference.PRIMARY_PREFERRED
         )
-        async with _translated_errors(f"find on {collection}"):
+        async with _translated_errors(f"find on {collection}", self._metrics, self._gate):
             cursor = target.find(dict(query), dict(projection), max_time_ms=self._max_time_ms)
             found: list[Document] = await cursor.to_list(None)
             return found
@@ -134,7 +181,8 @@ def mongo_ctx(client_factory: ClientFactory) -> Callable[[web.Application], Asyn
     """The cleanup context that opens the client at start-up and closes it at shutdown."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        mongo = Mongo(client_factory(app[settings_key]), app[settings_key])
+        settings = app[settings_key]
+        mongo = Mongo(client_factory(settings), settings, app[metrics_key])
         app[mongo_key] = mongo
         yield
         mongo.close()
