@@ -4,17 +4,13 @@ SecantusDB (GPL-2.0, beta) is a test dependency only: it is started here with it
 and spoken to over TCP, never imported. A server that cannot start is an error, not a skip.
 """
 
-import contextlib
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -132,29 +128,8 @@ class WireServer:
                 self.process.wait(timeout=10)
         self.process = None
 
-    def restart(self) -> None:
-        self.kill()
-        self.start()
-
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self._log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
-
-    def admin(self) -> MongoClient[dict[str, Any]]:
-        """A short-lived synchronous client, for set-up and inspection outside the event loop."""
-        return MongoClient(self.url, appname=TEST_APP_NAME, serverSelectionTimeoutMS=5000)
-
-
-@contextlib.contextmanager
-def running_server(*, storage: str = ":memory:", port: int | None = None) -> Iterator[WireServer]:
-    """A started server in its own temporary directory, stopped (and the directory removed)
-    on exit, whatever happened in between."""
-    with tempfile.TemporaryDirectory(prefix="secantus-") as workdir:
-        server = WireServer(Path(workdir), storage=storage, port=port)
-        try:
-            server.start()
-            yield server
-        finally:
-            server.stop()
