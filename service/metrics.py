@@ -44,11 +44,13 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.in_flight = Gauge(
+        # A plain counter read at scrape time: no lock on the request path.
+        self.requests_in_flight = 0
+        Gauge(
             f"{PREFIX}_http_requests_in_flight",
             "HTTP requests being answered now.",
             registry=self.registry,
-        )
+        ).set_function(lambda: self.requests_in_flight)
         self.aggregation_seconds = Histogram(
             f"{PREFIX}_mongodb_aggregation_duration_seconds",
             "Time of one report aggregation in MongoDB, by collection.",

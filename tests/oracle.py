@@ -154,20 +154,21 @@ def average_service_time(
     return _ordered(rows, "averageServiceTimeInSeconds")
 
 
+def _mean_per_department(rooms: list[Row], path: str, metric: str) -> list[Row]:
+    """ceil(sum(<path>) / rooms) per department; a missing value adds 0 but counts."""
+    rows = [
+        {"_id": d, metric: _ceil_mean([_number(_get(r, path)) for r in group], len(group))}
+        for d, group in _by_department(rooms).items()
+    ]
+    return _ordered(rows, metric)
+
+
 def average_chat_duration_time(
     rooms: Iterable[Row], start: datetime, end: datetime, department: str | None = None
 ) -> list[Row]:
     """Closed-in-window rooms; ceil(sum(metrics.chatDuration) / rooms), missing adds 0."""
-    rows = [
-        {
-            "_id": d,
-            "averageChatDurationTimeInSeconds": _ceil_mean(
-                [_number(_get(r, "metrics.chatDuration")) for r in group], len(group)
-            ),
-        }
-        for d, group in _by_department(_closed_in(rooms, start, end, department)).items()
-    ]
-    return _ordered(rows, "averageChatDurationTimeInSeconds")
+    closed = _closed_in(rooms, start, end, department)
+    return _mean_per_department(closed, "metrics.chatDuration", "averageChatDurationTimeInSeconds")
 
 
 def total_service_time(
@@ -200,21 +201,12 @@ def average_waiting_time(
     rooms: Iterable[Row], start: datetime, end: datetime, department: str | None = None
 ) -> list[Row]:
     """Rooms in the window not waiting for an answer; ceil(sum(metrics.response.ft) / rooms)."""
-    chosen = [
+    answered = [
         r
         for r in _created_in(rooms, start, end, department)
         if r.get("waitingResponse") is not True
     ]
-    rows = [
-        {
-            "_id": d,
-            "averageWaitingTimeInSeconds": _ceil_mean(
-                [_number(_get(r, "metrics.response.ft")) for r in group], len(group)
-            ),
-        }
-        for d, group in _by_department(chosen).items()
-    ]
-    return _ordered(rows, "averageWaitingTimeInSeconds")
+    return _mean_per_department(answered, "metrics.response.ft", "averageWaitingTimeInSeconds")
 
 
 def total_transferred_chats(
