@@ -20,6 +20,27 @@ def ts_between(params: ReportParams) -> dict[str, Any]:
     return {"$gte": params.start, "$lte": params.end}
 
 
+# The fields of Rocket.Chat's `{t: 1, ts: 1}` index, which every report's window matches on.
+INDEXED_WINDOW = ("t", "ts")
+
+
+def match_on_index(
+    match: Mapping[str, Any], indexed: Sequence[str] = INDEXED_WINDOW
+) -> list[Stage]:
+    """`match` as a `$match` on the `indexed` fields followed by a `$match` on the rest.
+
+    On MongoDB this is one `$match`: the optimizer coalesces adjacent `$match` stages before
+    planning (MongoDB manual, "Aggregation Pipeline Optimization", `$match` + `$match`
+    coalescence), so the plan and the rows are those of `match` itself. Written as two, the
+    part the index serves stays visible, and a planner that declines an index while a
+    predicate outside it remains (the wire test server's) still plans an index scan; the wire
+    tier's explain test proves it for amount-of-chats.
+    """
+    served = {field: value for field, value in match.items() if field in indexed}
+    rest = {field: value for field, value in match.items() if field not in indexed}
+    return [{"$match": part} for part in (served, rest) if part]
+
+
 def department_filter(params: ReportParams, field: str = "departmentId") -> dict[str, Any]:
     return {} if params.department_id is None else {field: params.department_id}
 
@@ -78,9 +99,10 @@ def department_report(
     group_key: str = "$departmentId",
     joins: Sequence[Stage] = (),
 ) -> list[Stage]:
-    """The whole report: `$match` → (`joins`) → `$group` → (`$project` `metrics`) → `$sort` by
-    `metric` → `$facet`. Rows are `{_id, <accumulators or metrics>}`."""
-    stages: list[Stage] = [{"$match": dict(match)}, *joins]
+    """The whole report: `$match` (as two stages, see `match_on_index`) → (`joins`) → `$group`
+    → (`$project` `metrics`) → `$sort` by `metric` → `$facet`. Rows are `{_id, <accumulators
+    or metrics>}`."""
+    stages: list[Stage] = [*match_on_index(match), *joins]
     stages.append(group_by_department(accumulators, key=group_key))
     if metrics is not None:
         stages.append({"$project": {"_id": 1, **metrics}})

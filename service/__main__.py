@@ -4,7 +4,8 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,39 @@ NO_DATABASE = (
     "(e.g. MONGO_URL=mongodb://mongo:27017/rocketchat?replicaSet=rs0), "
     "or run with --embedded to try the service on generated demo data."
 )
+
+
+# The exit status when the shutdown timeout ran out with work still running.
+EXIT_SHUTDOWN_TIMED_OUT = 1
+
+
+def _exit_at_deadline(seconds: float) -> Callable[[web.Application], Awaitable[None]]:
+    """An `on_shutdown` hook (it runs as soon as the signal has closed the listener) that ends
+    the process `seconds` later if it is still running.
+
+    aiohttp gives in-flight requests `shutdown_timeout` to finish, but a request stuck in
+    MongoDB outlasts it: aiohttp then waits as long again for the handler it gave up on, and
+    Python's exit waits for the driver's worker thread, blocked for up to socketTimeoutMS.
+    Kubernetes' grace period is not negotiable, so the deadline is kept here, whatever runs.
+    """
+
+    async def arm(app: web.Application) -> None:
+        timer = threading.Timer(seconds, _exit_now, args=(seconds,))
+        timer.daemon = True
+        timer.start()
+
+    return arm
+
+
+def _exit_now(seconds: float) -> None:
+    log.error(
+        "still shutting down after SHUTDOWN_TIMEOUT_SECONDS=%g: exiting, abandoning the "
+        "requests still running",
+        seconds,
+    )
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os._exit(EXIT_SHUTDOWN_TIMED_OUT)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -105,8 +139,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "serving MongoDB %s, database %s", settings.masked_mongo_url, settings.mongo_database
         )
 
+    app = create_app(settings, client_factory=factory)
+    app.on_shutdown.append(_exit_at_deadline(settings.shutdown_timeout_seconds))
     web.run_app(
-        create_app(settings, client_factory=factory),
+        app,
         host=host,
         port=port,
         shutdown_timeout=settings.shutdown_timeout_seconds,

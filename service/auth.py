@@ -39,9 +39,19 @@ def _credentials(headers: Mapping[str, str]) -> tuple[str, str]:
     """(user id, token hash). Only the hash is kept, compared and cached."""
     token = headers.get("X-Auth-Token")
     user_id = headers.get("X-User-Id")
-    if not token or not user_id:
+    if not token or not user_id or not (_is_utf8(token) and _is_utf8(user_id)):
         raise Unauthorized()
     return user_id, hash_token(token)
+
+
+def _is_utf8(value: str) -> bool:
+    """aiohttp keeps header bytes that are not UTF-8 as lone surrogates, which neither the token
+    hash nor BSON can encode; no Rocket.Chat token or user id contains them, so they are 401."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,3 +81,14 @@ async def seed_auth(db: Any) -> None:
         ]
     )
     await db.rocketchat_permissions.insert_one(permission(["admin", MANAGER_ROLE]))
+
+
+async def create_rocketchat_room_indexes(db: Any) -> None:
+    """The two indexes Rocket.Chat creates on `rocketchat_room` that serve the department
+    reports (its `LivechatRooms` model): `{t: 1, ts: 1}` and the partial `{departmentId: 1,
+    ts: 1}` over livechat rooms that have a department."""
+    await db.rocketchat_room.create_index([("t", 1), ("ts", 1)])
+    await db.rocketchat_room.create_index(
+        [("departmentId", 1), ("ts", 1)],
+        partialFilterExpression={"departmentId": {"$exists": True}, "t": "l"},
+    )

@@ -29,8 +29,27 @@ def _stage(pipeline: list[dict[str, Any]], name: str) -> Any:
     return found
 
 
+def _match(pipeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pipeline's filter as MongoDB runs it: adjacent leading `$match` stages coalesced."""
+    merged: dict[str, Any] = {}
+    for stage in pipeline:
+        if "$match" not in stage:
+            break
+        assert not merged.keys() & stage["$match"].keys(), "a field matched twice"
+        merged.update(stage["$match"])
+    return merged
+
+
+@pytest.mark.parametrize("department", [None, "d1"])
+def test_first_match_holds_exactly_the_fields_of_rocketchats_t_ts_index(
+    department: str | None,
+) -> None:
+    first = amount_of_chats.build(_params(department_id=department))[0]
+    assert first == {"$match": {"t": "l", "ts": {"$gte": START, "$lte": END}}}
+
+
 def test_match_counts_livechat_rooms_in_the_inclusive_window() -> None:
-    match = _stage(amount_of_chats.build(_params()), "$match")
+    match = _match(amount_of_chats.build(_params()))
     assert match["t"] == "l"
     assert match["ts"] == {"$gte": START, "$lte": END}
     assert "departmentId" not in match
@@ -40,12 +59,12 @@ def test_match_counts_livechat_rooms_in_the_inclusive_window() -> None:
 def test_answered_selects_not_waiting_and_otherwise_waiting(
     answered: bool, condition: dict[str, bool]
 ) -> None:
-    match = _stage(amount_of_chats.build(_params(answered=answered)), "$match")
+    match = _match(amount_of_chats.build(_params(answered=answered)))
     assert match["waitingResponse"] == condition
 
 
 def test_department_is_matched_only_when_given() -> None:
-    match = _stage(amount_of_chats.build(_params(department_id="d1")), "$match")
+    match = _match(amount_of_chats.build(_params(department_id="d1")))
     assert match["departmentId"] == "d1"
 
 

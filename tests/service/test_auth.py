@@ -75,6 +75,22 @@ async def test_zero_ttl_checks_the_database_every_time(db: Any, authenticator_fo
         await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # Header bytes that are not UTF-8 reach the app as lone surrogates (surrogateescape).
+        {"X-User-Id": "manager", "X-Auth-Token": "manager-token\udcff"},
+        {"X-User-Id": "manager\udcff", "X-Auth-Token": "manager-token"},
+    ],
+)
+async def test_credentials_that_are_not_utf8_are_refused_not_a_crash(
+    db: Any, authenticator_for: Any, headers: dict[str, str]
+) -> None:
+    await seed_auth(db)
+    with pytest.raises(Unauthorized):
+        await authenticator_for(5, FakeClock()).require(headers, VIEW_LIVECHAT_MANAGER)
+
+
 async def test_refusals_are_never_cached(db: Any, authenticator_for: Any) -> None:
     clock = FakeClock()
     auth = authenticator_for(60, clock)

@@ -4,10 +4,12 @@ import socket
 import time
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from service.app import create_app
-from service.db import motor_client
+from service.db import OutageGate, motor_client
+from service.errors import DatabaseUnavailable
 from service.settings import Settings
 from tests.factories import MANAGER
 
@@ -51,3 +53,15 @@ async def test_unreachable_database_answers_503_within_the_selection_timeout(
         503,
         {"status": "unavailable", "mongo": "unreachable"},
     )
+
+
+def test_while_unreachable_one_operation_at_a_time_goes_through() -> None:
+    gate = OutageGate()
+    with gate.admit(), gate.admit():  # reachable: no limit
+        pass
+    gate.unreachable = True
+    # The first is the probe; the second is turned away at once while the probe runs.
+    with gate.admit(), pytest.raises(DatabaseUnavailable), gate.admit():
+        pass
+    with gate.admit():  # the probe is over: the next request probes
+        pass

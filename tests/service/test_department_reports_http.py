@@ -1,5 +1,9 @@
 """The seven sibling reports over HTTP: Rocket.Chat's errors, exact bodies against the oracle on
-the demo workspace, paging, and the inactivity timeout setting."""
+the demo workspace, paging, and the inactivity timeout setting.
+
+Every test runs on both backends, the in-process fake and the wire server through real motor
+(see tests/conftest.py), with the same assertions.
+"""
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -10,7 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from service.embedded import generate_demo_data
 from tests import oracle
-from tests.conftest import MakeClient
+from tests.conftest import BACKENDS, MakeClient
 from tests.factories import AGENT, MANAGER, seed_auth, setting
 from tests.service.test_amount_of_chats_http import (
     FORBIDDEN,
@@ -19,6 +23,8 @@ from tests.service.test_amount_of_chats_http import (
     invalid_date,
     invalid_params,
 )
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 BASE = "/api/v1/livechat/analytics/departments"
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

@@ -1,0 +1,78 @@
+"""The report's `$match` is served by Rocket.Chat's own indexes: explain shows an index scan and
+no collection scan, with and without a department."""
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from bson import SON
+
+from pipelines import amount_of_chats
+from pipelines.params import ReportParams
+from service.reports import ROOMS
+from tests.factories import create_rocketchat_room_indexes, room
+
+pytestmark = pytest.mark.wire
+
+START = datetime(2026, 9, 1, tzinfo=UTC)
+END = datetime(2026, 9, 30, 23, 59, 59, 999000, tzinfo=UTC)
+
+
+def plan_stages(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every node of a query plan tree (`inputStage`, `inputStages`)."""
+    yield plan
+    children = [plan["inputStage"]] if "inputStage" in plan else []
+    children += list(plan.get("inputStages", []))
+    for child in children:
+        yield from plan_stages(child)
+
+
+def winning_plan(explained: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The plan of the pipeline's initial cursor: top-level `queryPlanner` or the first stage's
+    `$cursor.queryPlanner`, depending on the server's explain shape."""
+    planner = explained.get("queryPlanner") or explained["stages"][0]["$cursor"]["queryPlanner"]
+    plan: Mapping[str, Any] = planner["winningPlan"]
+    # MongoDB 7+ with the slot-based engine nests the classic plan under `queryPlan`.
+    return plan.get("queryPlan", plan)
+
+
+@pytest.fixture
+async def indexed_rooms(db: Any) -> int:
+    """Rooms in and around September, of every type, with Rocket.Chat's indexes. Returns how
+    many are livechat rooms inside the window."""
+    await create_rocketchat_room_indexes(db)
+    documents = [
+        room(
+            f"r{n}",
+            START + timedelta(hours=n * 7 - 24 * 40),
+            t="lcdp"[n % 4],
+            department=[..., "d1", "d2"][n % 3],
+            waiting=[..., True, False][n % 5 % 3],
+        )
+        for n in range(400)
+    ]
+    await db[ROOMS].insert_many(documents)
+    return sum(1 for d in documents if d["t"] == "l" and START <= d["ts"] <= END)
+
+
+@pytest.mark.parametrize("department", [None, "d1"])
+@pytest.mark.parametrize("answered", [True, False])
+async def test_report_match_uses_an_index_scan_never_a_collection_scan(
+    db: Any, indexed_rooms: int, department: str | None, answered: bool
+) -> None:
+    params = ReportParams(start=START, end=END, department_id=department, answered=answered)
+    pipeline = amount_of_chats.build(params)
+    explained = await db.command(
+        SON([("explain", {"aggregate": ROOMS, "pipeline": pipeline, "cursor": {}})]),
+        verbosity="executionStats",
+    )
+
+    stages = [node["stage"] for node in plan_stages(winning_plan(explained))]
+    assert "IXSCAN" in stages, stages
+    assert "COLLSCAN" not in stages, stages
+    # The index bounds the work to the window's livechat rooms, not the whole collection.
+    statistics = explained.get("executionStats") or explained["stages"][0]["$cursor"].get(
+        "executionStats", {}
+    )
+    assert 0 < statistics["totalDocsExamined"] <= indexed_rooms < 400
