@@ -13,10 +13,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from pymongo.errors import ExecutionTimeout
 from pythonjsonlogger.json import JsonFormatter
 
 from service.app import create_app
 from service.db import motor_client
+from service.errors import DatabaseTimeout
 from service.logs import MaskCredentials, formatter, setup_logging
 from service.settings import Settings
 from tests.factories import MANAGER, room, seed_auth
@@ -230,3 +232,52 @@ def test_log_level_and_format_come_from_the_settings() -> None:
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+class _TimingOutRooms:
+    """Rocket.Chat's database as mongomock serves it, except that every aggregation on
+    `rocketchat_room` ends as MongoDB ends one that runs past maxTimeMS (error code 50)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getitem__(self, name: str) -> Any:
+        return _TimingOutDatabase(self._client[name])
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _TimingOutDatabase:
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    def get_collection(self, name: str, **options: Any) -> Any:
+        collection = self._db.get_collection(name, **options)
+        return _TimingOutCollection() if name == "rocketchat_room" else collection
+
+
+class _TimingOutCollection:
+    def aggregate(self, pipeline: Any, **options: Any) -> Any:
+        assert options["maxTimeMS"] > 0
+        return self
+
+    async def to_list(self, length: Any) -> Any:
+        raise ExecutionTimeout("operation exceeded time limit", 50)
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_metrics_count_aggregation_timeouts_apart_from_outages(
+    aiohttp_client: Any, mongo_client: Any
+) -> None:
+    settings = Settings(mongo_database="rocketchat", result_cache_ttl_seconds=0)
+    app = create_app(settings, client_factory=lambda _: _TimingOutRooms(mongo_client))
+    client: TestClient = await aiohttp_client(app)
+    response = await client.get(URL, params=QUERY, headers=MANAGER)
+    assert (response.status, await response.json()) == (504, DatabaseTimeout().body)
+    text = await (await client.get("/metrics")).text()
+    assert _samples(text, "livechat_analytics_mongodb_errors_total") == {'{kind="timeout"}': 1}
+    aggregations = _samples(text, "livechat_analytics_mongodb_aggregation_duration_seconds_count")
+    assert aggregations == {'{collection="rocketchat_room"}': 1}
+    requests = _samples(text, "livechat_analytics_http_requests_total")
+    assert requests[f'{{method="GET",route="{ROUTE}",status="504"}}'] == 1
