@@ -214,6 +214,17 @@ def test_deployment_runs_two_probed_replicas(
     assert "memory" in container["resources"]["limits"]
 
 
+def test_probes_wait_longer_than_the_service_takes_to_answer(
+    deployment: dict[str, Any], container: dict[str, Any]
+) -> None:
+    settings = load_settings(env_file(SETTINGS_ENV))
+    # /readyz answers within READINESS_TIMEOUT_MS; a shorter probe timeout would fail it anyway.
+    assert container["readinessProbe"]["timeoutSeconds"] * 1000 > settings.readiness_timeout_ms
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    (spread,) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert spread["labelSelector"]["matchLabels"].items() <= labels.items()
+
+
 def test_deployment_is_locked_down(deployment: dict[str, Any], container: dict[str, Any]) -> None:
     pod = deployment["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
