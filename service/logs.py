@@ -27,9 +27,11 @@ class MaskCredentials(logging.Filter):
 def formatter(log_format: str) -> logging.Formatter:
     if log_format == "text":
         return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # `time` in ISO 8601 with its UTC offset, which log aggregators parse without configuration.
     return JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",
     )
 
 

@@ -68,12 +68,15 @@ async def answer_middleware(request: web.Request, handler: Handler) -> web.Strea
     method = request.method if request.method in _METHODS else "OTHER"
     metrics.observe_request(route, method, response.status, elapsed)
     if request.app[settings_key].access_log and access_log.isEnabledFor(logging.INFO):
-        # Headers are never logged (they carry tokens); the query string carries none.
+        # Headers are never logged (they carry tokens), nor the query string (a caller may put
+        # anything there). The message repeats the essentials for the plain-text format.
         access_log.info(
-            "%s %s %s",
+            "%s %s %s %.1fms %s",
             method,
             route,
             response.status,
+            elapsed * 1000,
+            request_id,
             extra={
                 "request_id": request_id,
                 "method": method,

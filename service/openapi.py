@@ -27,29 +27,34 @@ JSON = "application/json"
 # Both headers, as Rocket.Chat requires.
 SECURITY: list[dict[str, list[str]]] = [{"authToken": [], "userId": []}]
 
-# The error bodies, as marshmallow schemas: Rocket.Chat's shapes.
-InvalidParamsBody = Schema.from_dict(
-    {"success": fields.Boolean(), "error": fields.String(), "errorType": fields.String()},
-    name="InvalidParamsError",
+# The error bodies, as marshmallow schemas: Rocket.Chat's shapes, every key always sent.
+TypedFailureBody = Schema.from_dict(
+    {
+        "success": fields.Boolean(required=True),
+        "error": fields.String(required=True),
+        "errorType": fields.String(required=True),
+    },
+    name="TypedFailure",
 )
 FailureBody = Schema.from_dict(
-    {"success": fields.Boolean(), "error": fields.String()}, name="FailureError"
+    {"success": fields.Boolean(required=True), "error": fields.String(required=True)},
+    name="Failure",
 )
 UnauthorizedBody = Schema.from_dict(
     {
-        "success": fields.Boolean(),
-        "error": fields.String(),
-        "status": fields.String(),
-        "message": fields.String(),
+        "success": fields.Boolean(required=True),
+        "error": fields.String(required=True),
+        "status": fields.String(required=True),
+        "message": fields.String(required=True),
     },
-    name="UnauthorizedError",
+    name="Unauthorized",
 )
 
 # Every documented example, with the schema it must satisfy (checked by the tests).
 ERROR_EXAMPLES: dict[str, tuple[type[Schema], dict[str, Any]]] = {
-    "missingStart": (InvalidParamsBody, InvalidParams("must have required property 'start'").body),
+    "missingStart": (TypedFailureBody, InvalidParams("must have required property 'start'").body),
     "unknownParameter": (
-        InvalidParamsBody,
+        TypedFailureBody,
         InvalidParams("must NOT have additional properties").body,
     ),
     "invalidDate": (
@@ -58,8 +63,8 @@ ERROR_EXAMPLES: dict[str, tuple[type[Schema], dict[str, Any]]] = {
     ),
     "unauthorized": (UnauthorizedBody, Unauthorized().body),
     "forbidden": (FailureBody, Forbidden().body),
-    "unavailable": (InvalidParamsBody, DatabaseUnavailable().body),
-    "timeout": (InvalidParamsBody, DatabaseTimeout().body),
+    "unavailable": (TypedFailureBody, DatabaseUnavailable().body),
+    "timeout": (TypedFailureBody, DatabaseTimeout().body),
 }
 
 
@@ -105,8 +110,8 @@ def _report_operation(report: Report) -> dict[str, Any]:
                         JSON: {
                             "schema": {
                                 "oneOf": [
-                                    {"$ref": "#/components/schemas/InvalidParamsError"},
-                                    {"$ref": "#/components/schemas/FailureError"},
+                                    {"$ref": "#/components/schemas/TypedFailure"},
+                                    {"$ref": "#/components/schemas/Failure"},
                                 ]
                             },
                             "examples": {
@@ -120,8 +125,8 @@ def _report_operation(report: Report) -> dict[str, Any]:
                 "403": _error(
                     "No role of the user holds view-livechat-manager.", FailureBody, "forbidden"
                 ),
-                "503": _error("MongoDB is unreachable.", InvalidParamsBody, "unavailable"),
-                "504": _error("The aggregation exceeded maxTimeMS.", InvalidParamsBody, "timeout"),
+                "503": _error("MongoDB is unreachable.", TypedFailureBody, "unavailable"),
+                "504": _error("The aggregation exceeded maxTimeMS.", TypedFailureBody, "timeout"),
             },
         }
     }
@@ -201,7 +206,7 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
     spec.components.security_scheme(
         "userId", {"type": "apiKey", "in": "header", "name": "X-User-Id"}
     )
-    for schema in (InvalidParamsBody, FailureBody, UnauthorizedBody):
+    for schema in (TypedFailureBody, FailureBody, UnauthorizedBody):
         spec.components.schema(schema.__name__, schema=schema)
     reports = {report.name: report for report in REPORTS}
     for route in routes:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cachetools import LRUCache
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load
 from marshmallow.validate import Range
 from multidict import MultiMapping
 
@@ -46,18 +46,28 @@ class JsNumber(fields.Field[int]):
         return int(number)
 
 
-def _string(name: str, *, required: bool = False) -> fields.String:
+# An absent optional parameter is simply absent from the loaded data (no `load_default`), so the
+# OpenAPI document states no default that is not true; the descriptions go into that document.
+def _string(name: str, description: str, *, required: bool = False) -> fields.String:
     messages: dict[str, str | list[Any] | dict[Any, Any]] = {
         "invalid": "must be string",
         "required": f"must have required property '{name}'",
     }
-    if required:
-        return fields.String(required=True, data_key=name, error_messages=messages)
-    return fields.String(load_default=None, data_key=name, error_messages=messages)
+    return fields.String(
+        required=required,
+        data_key=name,
+        error_messages=messages,
+        metadata={"description": description},
+    )
 
 
-def _count(name: str) -> JsNumber:
-    return JsNumber(load_default=None, data_key=name, validate=Range(min=0))
+def _count(name: str, description: str, *, load_default: Any = missing) -> JsNumber:
+    return JsNumber(
+        data_key=name,
+        validate=Range(min=0),
+        load_default=load_default,
+        metadata={"description": description},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +100,33 @@ class DepartmentReportQuery(Schema):
 
     error_messages = {"unknown": "must NOT have additional properties"}  # noqa: RUF012
 
-    start = _string("start", required=True)
-    end = _string("end", required=True)
-    department_id = _string("departmentId")
+    start = _string(
+        "start",
+        "Start of the window, inclusive: ISO 8601 (`2020-09-10`, `2020-09-10T23:59:22.345Z`, "
+        "with or without an offset) or a form JavaScript's `Date.parse` accepts "
+        "(`Thu, 10 Sep 2020 23:59:22 GMT`). No offset means UTC.",
+        required=True,
+    )
+    end = _string(
+        "end",
+        "End of the window, inclusive; the same forms as `start`. Before `start`: no rows.",
+        required=True,
+    )
+    department_id = _string(
+        "departmentId", "Only this department; empty or `undefined` mean every department."
+    )
     # Rocket.Chat's schema allows `sort`; our order is fixed (metric desc, `_id` asc).
-    sort = _string("sort")
-    offset = _count("offset")
-    count = _count("count")
+    sort = _string(
+        "sort",
+        "Accepted and ignored: rows are ordered by the report's value, descending, then `_id`.",
+    )
+    offset = _count("offset", "Rows to skip.", load_default=0)
+    count = _count(
+        "count",
+        "Rows to return. Absent: Rocket.Chat's `API_Default_Count` (50); at most "
+        "`API_Upper_Count_Limit` (100); `0` returns every row while `API_Allow_Infinite_Count` "
+        "is on (the default).",
+    )
 
     @post_load
     def _to_query(self, data: dict[str, Any], **_: Any) -> ReportQuery:
@@ -113,7 +143,7 @@ class DepartmentReportQuery(Schema):
             # Rocket.Chat ignores an empty value and the literal string "undefined".
             department_id=department if department not in (None, "", "undefined") else None,
             answered=data.get("answered") == "true",
-            offset=data.get("offset") or 0,
+            offset=data["offset"],
             count=data.get("count"),
         )
 
@@ -121,7 +151,11 @@ class DepartmentReportQuery(Schema):
 class AmountOfChatsQuery(DepartmentReportQuery):
     # Only the string "true" selects answered chats; absence and any other value select
     # unanswered ones, as Rocket.Chat's route does (`answered === 'true'`).
-    answered = _string("answered")
+    answered = _string(
+        "answered",
+        "`true` counts answered chats. Any other value, and absence, count the chats still "
+        "waiting for an answer, as Rocket.Chat does.",
+    )
 
 
 def first_error(schema: Schema, messages: Mapping[str, Any]) -> str:
@@ -156,42 +190,48 @@ def load_query(schema: Schema, query: MultiMapping[str]) -> ReportQuery:
 
 def _envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Schema:
     """`{departments: [{_id, <metrics>}], count, offset, total, success}`."""
+    # `required` documents that every key is always sent (dumping ignores it).
     row = Schema.from_dict(
-        {"_id": fields.String(allow_none=True), **metrics}, name=f"{name}Department"
+        {"_id": fields.String(required=True, allow_none=True), **metrics},
+        name=f"{name}Department",
     )
     envelope = Schema.from_dict(
         {
-            "departments": fields.List(fields.Nested(row)),
-            "count": fields.Integer(),
-            "offset": fields.Integer(),
-            "total": fields.Integer(),
-            "success": fields.Boolean(),
+            "departments": fields.List(fields.Nested(row), required=True),
+            "count": fields.Integer(required=True),
+            "offset": fields.Integer(required=True),
+            "total": fields.Integer(required=True),
+            "success": fields.Boolean(required=True),
         },
         name=f"{name}Response",
     )
     return envelope()
 
 
+def _metric() -> fields.Integer:
+    return fields.Integer(required=True)
+
+
 # Whole numbers are JSON integers (13, not 13.0), as Rocket.Chat's JavaScript writes them.
-AmountOfChatsResponse = _envelope("AmountOfChats", {"rooms": fields.Integer()})
+AmountOfChatsResponse = _envelope("AmountOfChats", {"rooms": _metric()})
 AverageServiceTimeResponse = _envelope(
-    "AverageServiceTime", {"averageServiceTimeInSeconds": fields.Integer()}
+    "AverageServiceTime", {"averageServiceTimeInSeconds": _metric()}
 )
 AverageChatDurationTimeResponse = _envelope(
-    "AverageChatDurationTime", {"averageChatDurationTimeInSeconds": fields.Integer()}
+    "AverageChatDurationTime", {"averageChatDurationTimeInSeconds": _metric()}
 )
 TotalServiceTimeResponse = _envelope(
-    "TotalServiceTime", {"chats": fields.Integer(), "serviceTimeDuration": fields.Integer()}
+    "TotalServiceTime", {"chats": _metric(), "serviceTimeDuration": _metric()}
 )
 AverageWaitingTimeResponse = _envelope(
-    "AverageWaitingTime", {"averageWaitingTimeInSeconds": fields.Integer()}
+    "AverageWaitingTime", {"averageWaitingTimeInSeconds": _metric()}
 )
 TotalTransferredChatsResponse = _envelope(
-    "TotalTransferredChats", {"numberOfTransferredRooms": fields.Integer()}
+    "TotalTransferredChats", {"numberOfTransferredRooms": _metric()}
 )
-TotalAbandonedChatsResponse = _envelope("TotalAbandonedChats", {"abandonedRooms": fields.Integer()})
+TotalAbandonedChatsResponse = _envelope("TotalAbandonedChats", {"abandonedRooms": _metric()})
 PercentageAbandonedChatsResponse = _envelope(
-    "PercentageAbandonedChats", {"percentageOfAbandonedChats": fields.Integer()}
+    "PercentageAbandonedChats", {"percentageOfAbandonedChats": _metric()}
 )
 
 

@@ -1,11 +1,15 @@
-"""The deployment files, checked without a cluster or a Docker engine: the manifests are parsed
-and held to what the service needs, the routing to exactly the reports it serves, the
-environment files to the variables it reads."""
+"""The deployment files, checked without a cluster or a Docker engine: the manifests are parsed,
+validated against Kubernetes' own schemas (bundled by kubernetes-validate, no network) and held
+to what the service needs, the routing to exactly the reports it serves, the environment files
+to the variables it reads. Where kubectl is installed, the kustomizations are also built."""
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -15,7 +19,22 @@ from service.settings import Settings, load_settings, variable_names
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "config" / "kubernetes"
+SETTINGS_ENV = KUBERNETES / "components" / "settings" / "config.env"
 REPORT_PATHS = {f"{DEPARTMENTS}/{report.name}" for report in REPORTS}
+# The family as the contract names it (shared/CONTRACT.md), independent of what is routed today.
+CONTRACT_PATHS = {
+    f"{DEPARTMENTS}/{name}"
+    for name in (
+        "amount-of-chats",
+        "average-chat-duration-time",
+        "average-service-time",
+        "average-waiting-time",
+        "total-service-time",
+        "total-transferred-chats",
+        "total-abandoned-chats",
+        "percentage-abandoned-chats",
+    )
+}
 
 
 def documents(path: Path) -> list[dict[str, Any]]:
@@ -45,7 +64,7 @@ def env_file(path: Path) -> dict[str, str]:
         "config/example.env",
         "config/local.env",
         "config/docker.env",
-        "config/kubernetes/base/config.env",
+        "config/kubernetes/components/settings/config.env",
     ],
 )
 def test_environment_files_name_only_real_variables_with_valid_values(path: str) -> None:
@@ -80,16 +99,105 @@ def container(deployment: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def test_kustomization_resources_exist() -> None:
-    for folder in ("base", "sidecar"):
-        kustomization = documents(KUBERNETES / folder / "kustomization.yaml")[0]
-        files = [
-            *kustomization.get("resources", []),
-            *(p["path"] for p in kustomization.get("patches", [])),
-        ]
-        files += [e for g in kustomization.get("configMapGenerator", []) for e in g["envs"]]
-        for name in files:
-            assert (KUBERNETES / folder / name).is_file(), f"{folder}/{name}"
+KUSTOMIZATIONS = sorted(p.parent for p in KUBERNETES.rglob("kustomization.yaml"))
+
+
+@pytest.mark.parametrize("folder", KUSTOMIZATIONS, ids=lambda p: str(p.relative_to(KUBERNETES)))
+def test_kustomization_references_only_what_kustomize_may_load(folder: Path) -> None:
+    """kustomize loads a file only from inside the kustomization's own folder (its default load
+    restrictor: `kubectl apply -k` has no way around it); another folder is reachable only as a
+    whole kustomization or component."""
+    kustomization = documents(folder / "kustomization.yaml")[0]
+    files = [p["path"] for p in kustomization.get("patches", []) if "path" in p]
+    files += [
+        entry
+        for generator in (
+            *kustomization.get("configMapGenerator", []),
+            *kustomization.get("secretGenerator", []),
+        )
+        for entry in (*generator.get("envs", []), *generator.get("files", []))
+    ]
+    folders = []
+    for entry in (*kustomization.get("resources", []), *kustomization.get("components", [])):
+        (folders if (folder / entry).is_dir() else files).append(entry)
+    for name in files:
+        path = (folder / name).resolve()
+        assert path.is_file(), f"{folder.name}: {name} does not exist"
+        assert path.is_relative_to(folder.resolve()), f"{folder.name}: {name} is outside it"
+    for name in folders:
+        assert (folder / name / "kustomization.yaml").is_file(), f"{folder.name}: {name}"
+
+
+# API groups Kubernetes itself serves: their schemas ship with kubernetes-validate. The others are
+# custom resources (Gateway API, Prometheus Operator) and kustomize's own files.
+BUILT_IN = {"v1", "apps/v1", "policy/v1", "networking.k8s.io/v1"}
+NOT_BUILT_IN = {
+    "gateway.networking.k8s.io/v1",
+    "monitoring.coreos.com/v1",
+    "kustomize.config.k8s.io/v1beta1",
+    "kustomize.config.k8s.io/v1alpha1",
+}
+
+
+def _patch_files() -> set[Path]:
+    return {
+        (folder / patch["path"]).resolve()
+        for folder in KUSTOMIZATIONS
+        for patch in documents(folder / "kustomization.yaml")[0].get("patches", [])
+    }
+
+
+def _manifests() -> list[Any]:
+    """Every whole manifest (patches are partial by design and checked below)."""
+    found = []
+    for path in sorted(KUBERNETES.rglob("*.yaml")):
+        if path.resolve() in _patch_files():
+            continue
+        for document in documents(path):
+            name = f"{path.relative_to(KUBERNETES)}:{document['kind']}"
+            found.append(pytest.param(document, id=name))
+    return found
+
+
+def test_every_manifest_is_either_schema_checked_or_a_known_custom_resource() -> None:
+    versions = {param.values[0]["apiVersion"] for param in _manifests()}
+    assert versions <= BUILT_IN | NOT_BUILT_IN
+
+
+# The oldest Kubernetes still common in production, and the newest the package knows.
+KUBERNETES_VERSIONS = ["1.29", kubernetes_validate.latest_version()]
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+@pytest.mark.parametrize(
+    "document", [p for p in _manifests() if p.values[0]["apiVersion"] in BUILT_IN]
+)
+def test_manifest_is_valid_against_kubernetes_schemas(
+    document: dict[str, Any], version: str
+) -> None:
+    # strict: an unknown (misspelt) field is an error, as with `kubectl apply --validate=strict`.
+    kubernetes_validate.validate(document, version, strict=True)
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_sidecar_patch_is_a_valid_pod_spec(version: str) -> None:
+    patch = one(KUBERNETES / "sidecar" / "add-sidecar.yaml", "Deployment")
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "rocketchat"},
+        "spec": patch["spec"]["template"]["spec"],
+    }
+    kubernetes_validate.validate(pod, version, strict=True)
+
+
+def test_the_schema_validation_catches_a_misspelt_field() -> None:
+    deployment = one(KUBERNETES / "base" / "deployment.yaml", "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["pth"] = (
+        "/"
+    )
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[0], strict=True)
 
 
 def test_deployment_runs_two_probed_replicas(
@@ -106,6 +214,17 @@ def test_deployment_runs_two_probed_replicas(
     assert "memory" in container["resources"]["limits"]
 
 
+def test_probes_wait_longer_than_the_service_takes_to_answer(
+    deployment: dict[str, Any], container: dict[str, Any]
+) -> None:
+    settings = load_settings(env_file(SETTINGS_ENV))
+    # /readyz answers within READINESS_TIMEOUT_MS; a shorter probe timeout would fail it anyway.
+    assert container["readinessProbe"]["timeoutSeconds"] * 1000 > settings.readiness_timeout_ms
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    (spread,) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert spread["labelSelector"]["matchLabels"].items() <= labels.items()
+
+
 def test_deployment_is_locked_down(deployment: dict[str, Any], container: dict[str, Any]) -> None:
     pod = deployment["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
@@ -120,7 +239,7 @@ def test_deployment_is_locked_down(deployment: dict[str, Any], container: dict[s
 def test_grace_period_outlasts_the_graceful_shutdown(
     deployment: dict[str, Any], container: dict[str, Any]
 ) -> None:
-    settings = load_settings(env_file(KUBERNETES / "base" / "config.env"))
+    settings = load_settings(env_file(SETTINGS_ENV))
     pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
     grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
     assert grace > settings.shutdown_timeout_seconds + pre_stop
@@ -146,10 +265,16 @@ def test_service_and_budget_select_the_pods(deployment: dict[str, Any]) -> None:
 # ----------------------------------------------------------------------------- routing
 
 
+def test_the_app_serves_the_whole_contract_family() -> None:
+    assert REPORT_PATHS == CONTRACT_PATHS
+
+
 def test_ingress_sends_exactly_the_reports_here() -> None:
     ingress = one(KUBERNETES / "routing" / "ingress.yaml", "Ingress")
     paths = [p for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
-    assert {p["path"] for p in paths} == REPORT_PATHS
+    assert {p["path"] for p in paths} == CONTRACT_PATHS
+    assert {p["path"] for p in paths} >= REPORT_PATHS  # every report the app serves reaches it
+    assert len(paths) == len(CONTRACT_PATHS)
     assert {p["pathType"] for p in paths} == {"Exact"}
     assert {p["backend"]["service"]["name"] for p in paths} == {"livechat-analytics"}
 
@@ -157,7 +282,8 @@ def test_ingress_sends_exactly_the_reports_here() -> None:
 def test_httproute_sends_the_reports_here_and_the_rest_to_rocketchat() -> None:
     route = one(KUBERNETES / "routing" / "httproute.yaml", "HTTPRoute")
     ours, rest = route["spec"]["rules"]
-    assert {m["path"]["value"] for m in ours["matches"]} == REPORT_PATHS
+    assert {m["path"]["value"] for m in ours["matches"]} == CONTRACT_PATHS
+    assert {m["path"]["value"] for m in ours["matches"]} >= REPORT_PATHS
     assert {m["path"]["type"] for m in ours["matches"]} == {"Exact"}
     assert ours["backendRefs"][0]["name"] == "livechat-analytics"
     assert rest["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
@@ -184,22 +310,166 @@ def test_sidecar_patch_adds_a_locked_down_container_to_rocketchat() -> None:
     assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
 
 
+# ----------------------------------------------------------------------------- kustomize builds
+
+KUBECTL = shutil.which("kubectl")
+BUILDABLE = [
+    folder
+    for folder in KUSTOMIZATIONS
+    if documents(folder / "kustomization.yaml")[0]["kind"] == "Kustomization"
+]
+
+
+def kustomize(folder: Path) -> list[dict[str, Any]]:
+    assert KUBECTL is not None
+    built = subprocess.run(
+        [KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert built.returncode == 0, built.stderr
+    return [d for d in yaml.safe_load_all(built.stdout) if d]
+
+
+def pod_specs(rendered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [d["spec"]["template"]["spec"] for d in rendered if d["kind"] == "Deployment"]
+
+
+needs_kubectl = pytest.mark.skipif(
+    KUBECTL is None, reason="kubectl is not installed: the kustomizations are checked file by file"
+)
+
+
+@needs_kubectl
+@pytest.mark.parametrize("folder", BUILDABLE, ids=lambda p: str(p.relative_to(KUBERNETES)))
+def test_kustomization_builds_into_valid_manifests(folder: Path) -> None:
+    rendered = kustomize(folder)
+    for document in rendered:
+        if document["apiVersion"] in BUILT_IN:
+            kubernetes_validate.validate(document, KUBERNETES_VERSIONS[-1], strict=True)
+    # Generated ConfigMaps get a content hash in their name; every reference must follow it.
+    config_maps = {d["metadata"]["name"] for d in rendered if d["kind"] == "ConfigMap"}
+    for spec in pod_specs(rendered):
+        for container in spec["containers"]:
+            for source in container.get("envFrom", []):
+                assert source["configMapRef"]["name"] in config_maps
+
+
+@needs_kubectl
+def test_sidecar_overlay_adds_the_container_beside_rocketchat() -> None:
+    (spec,) = pod_specs(kustomize(KUBERNETES / "sidecar"))
+    names = [c["name"] for c in spec["containers"]]
+    assert sorted(names) == ["livechat-analytics", "rocketchat"]
+
+
+POST_RENDER = KUBERNETES / "sidecar" / "post-render.sh"
+
+
+def test_helm_post_renderer_is_an_executable_posix_script() -> None:
+    assert POST_RENDER.stat().st_mode & 0o111
+    assert POST_RENDER.read_text().startswith("#!/bin/sh\n")
+    checked = subprocess.run(["/bin/sh", "-n", str(POST_RENDER)], capture_output=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+
+
+@needs_kubectl
+def test_helm_post_renderer_adds_the_sidecar_to_the_rendered_chart() -> None:
+    placeholder = KUBERNETES / "sidecar" / "rocketchat.yaml"
+    before = placeholder.read_text()
+    other = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "rocketchat-rocketchat"}}
+    chart = f"{before}---\n{yaml.safe_dump(other)}"
+    rendered = subprocess.run(
+        [str(POST_RENDER)], input=chart, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    documents = [d for d in yaml.safe_load_all(rendered.stdout) if d]
+    names = {(d["kind"], d["metadata"]["name"]) for d in documents}
+    assert ("Service", "rocketchat-rocketchat") in names  # the chart's own resources stay
+    assert ("Service", "livechat-analytics-sidecar") in names
+    (spec,) = pod_specs(documents)
+    assert "livechat-analytics" in [c["name"] for c in spec["containers"]]
+    assert placeholder.read_text() == before
+
+
 # ----------------------------------------------------------------------------- the image
 
 
-def test_dockerfile_builds_in_one_stage_and_runs_slim_as_non_root() -> None:
+def dockerfile_stages() -> list[list[str]]:
+    """The Dockerfile's instructions, continuation lines joined, split by stage."""
     lines = [
         line.strip()
         for line in (ROOT / "Dockerfile").read_text().replace("\\\n", " ").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    stages = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    starts = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    return [lines[a:b] for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+def test_dockerfile_builds_in_its_own_stage_and_runs_slim_as_non_root() -> None:
+    stages = dockerfile_stages()
     assert len(stages) == 2
-    final = lines[stages[-1] :]
+    build, final = stages
+    build_name = build[0].split()[-1]
     assert "slim" in final[0]
-    assert not any(line.startswith("HEALTHCHECK") for line in lines)
-    users = [line.split()[1] for line in final if line.startswith("USER ")]
-    assert users
-    assert users[-1] not in ("0", "root")
-    assert not any(re.search(r"apt-get|gcc|build-essential", line) for line in final)
+    assert not any(line.startswith("HEALTHCHECK") for stage in stages for line in stage)
+    # Only wheels cross over; the final stage fetches nothing and compiles nothing.
+    assert any(line.startswith(f"COPY --from={build_name} ") for line in final)
+    installs = [line for line in final if "pip install" in line]
+    assert installs
+    assert all("--no-index" in line for line in installs)
+    assert not any(re.search(r"apt-get|gcc|build-essential|\bmake\b", line) for line in final)
     assert final[-1] == 'ENTRYPOINT ["python", "-m", "service"]'
+
+
+def test_image_runs_as_the_uid_the_manifests_demand() -> None:
+    final = dockerfile_stages()[-1]
+    (user,) = [line.split()[1] for line in final if line.startswith("USER ")]
+    # Numeric: the kubelet can prove runAsNonRoot only for a numeric user.
+    assert user.isdigit()
+    assert int(user) != 0
+    pod = one(KUBERNETES / "base" / "deployment.yaml", "Deployment")["spec"]["template"]["spec"]
+    patch = one(KUBERNETES / "sidecar" / "add-sidecar.yaml", "Deployment")
+    (sidecar,) = patch["spec"]["template"]["spec"]["containers"]
+    assert pod["securityContext"]["runAsUser"] == int(user)
+    assert sidecar["securityContext"]["runAsUser"] == int(user)
+
+
+def test_image_writes_no_bytecode_so_a_read_only_root_filesystem_works() -> None:
+    final = dockerfile_stages()[-1]
+    assert any("PYTHONDONTWRITEBYTECODE=1" in line for line in final if line.startswith("ENV "))
+
+
+def fake_docker(folder: Path, *, engine: bool) -> Path:
+    """A `docker` CLI that records its arguments; `docker info` fails without an engine."""
+    calls = folder / "calls"
+    script = folder / "docker"
+    script.write_text(
+        f'#!/bin/sh\necho "$*" >> "{calls}"\n[ "$1" = info ] && exit {0 if engine else 1}\nexit 0\n'
+    )
+    script.chmod(0o755)
+    return calls
+
+
+def make_image(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    path = f"{tmp_path}:{Path(shutil.which('make') or '/usr/bin/make').parent}:/usr/bin:/bin"
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "image", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": path},
+    )
+
+
+def test_make_image_builds_with_docker(tmp_path: Path) -> None:
+    calls = fake_docker(tmp_path, engine=True)
+    done = make_image(tmp_path, "IMAGE=registry.example/analytics:1.0")
+    assert done.returncode == 0, done.stderr
+    assert calls.read_text().splitlines() == ["info", "build -t registry.example/analytics:1.0 ."]
+
+
+def test_make_image_explains_itself_without_a_docker_engine(tmp_path: Path) -> None:
+    calls = fake_docker(tmp_path, engine=False)
+    done = make_image(tmp_path)
+    assert done.returncode != 0
+    assert "needs a running Docker engine" in done.stdout + done.stderr
+    assert calls.read_text().splitlines() == ["info"]  # nothing was built

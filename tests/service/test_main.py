@@ -1,6 +1,7 @@
 """The command line: refusing to start without a database, and `--embedded` end to end."""
 
 import asyncio
+import json
 import shlex
 import signal
 import socket
@@ -105,3 +106,73 @@ async def test_embedded_service_prints_a_curl_that_works_and_stops_on_sigterm() 
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+# Run as the image runs it (PYTHONDONTWRITEBYTECODE=1, production mode), recording every write to
+# the filesystem that Python makes: with a read-only root filesystem, any of them would fail.
+_RECORD_WRITES = """
+import json, os, sys
+WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+CHANGES = {"os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.truncate", "os.chmod",
+           "os.symlink", "os.link", "os.utime", "shutil.copyfile", "tempfile.mkstemp"}
+writes = []
+
+def hook(event, args):
+    if event == "open" and not isinstance(args[0], int):
+        path, mode, flags = args
+        if (mode and any(c in mode for c in "wax+")) or (flags or 0) & WRITING:
+            writes.append(str(path))
+    elif event in CHANGES:
+        writes.append(f"{event} {args[0]}")
+
+sys.addaudithook(hook)
+from service.__main__ import main
+code = main()
+print("WRITES " + json.dumps(writes), file=sys.stderr, flush=True)
+sys.exit(code)
+"""
+
+
+async def test_service_writes_no_file_so_a_read_only_root_filesystem_works() -> None:
+    port = _free_port()
+    env = {
+        "PYTHONDONTWRITEBYTECODE": "1",  # as in the Dockerfile
+        "MONGO_URL": f"mongodb://reader:s3cret@127.0.0.1:{_free_port()}/rocketchat",
+        "MONGO_SERVER_SELECTION_TIMEOUT_MS": "200",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _RECORD_WRITES, cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        async with asyncio.timeout(30):
+            while b"Running on" not in await process.stderr.readline():
+                assert process.returncode is None, "the service exited early"
+        base = f"http://127.0.0.1:{port}"
+        report = (
+            "/api/v1/livechat/analytics/departments/amount-of-chats?start=2026-09-01&end=2026-09-02"
+        )
+        async with aiohttp.ClientSession() as session, asyncio.timeout(30):
+            for path, status in [
+                ("/healthz", 200),
+                ("/readyz", 503),
+                ("/metrics", 200),
+                ("/api/openapi.json", 200),
+                (report, 401),
+                ("/nowhere", 404),
+            ]:
+                async with session.get(base + path) as response:
+                    await response.read()
+                    assert response.status == status, path
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            rest = (await process.stderr.read()).decode()
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    (recorded,) = [line for line in rest.splitlines() if line.startswith("WRITES ")]
+    assert json.loads(recorded.removeprefix("WRITES ")) == []

@@ -1,14 +1,18 @@
 """The OpenAPI document: generated, valid, complete, and its examples true to the schemas."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from service.embedded import generate_demo_data
 from service.openapi import ERROR_EXAMPLES, openapi_spec, report_example
 from service.reports import REPORTS
 from service.routes import ROUTES
+from tests.factories import AGENT, MANAGER, seed_auth
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +73,87 @@ def test_error_examples_in_the_document_are_the_bodies_we_send(document: dict[st
     operation = document["paths"]["/api/v1/livechat/analytics/departments/amount-of-chats"]["get"]
     unauthorized = operation["responses"]["401"]["content"]["application/json"]["examples"]
     assert unauthorized["unauthorized"]["value"] == ERROR_EXAMPLES["unauthorized"][1]
+
+
+def _validator(document: dict[str, Any], schema: dict[str, Any]) -> OAS30Validator:
+    """A validator for `schema`, resolving `#/components/...` references in `document`."""
+    return OAS30Validator({"components": document["components"], "allOf": [schema]})
+
+
+def _documented_examples(document: dict[str, Any]) -> list[tuple[str, Any, dict[str, Any]]]:
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                for media in response.get("content", {}).values():
+                    examples = {"example": media["example"]} if "example" in media else {}
+                    examples.update(
+                        {name: e["value"] for name, e in media.get("examples", {}).items()}
+                    )
+                    for name, value in examples.items():
+                        found.append((f"{method} {path} {status} {name}", value, media["schema"]))
+    return found
+
+
+def test_every_documented_example_validates_against_the_documented_schema(
+    document: dict[str, Any],
+) -> None:
+    examples = _documented_examples(document)
+    # Each report documents a 200 and the 400, 401, 403, 503 and 504 bodies.
+    assert len(examples) >= 8 * 8
+    for name, value, schema in examples:
+        errors = [e.message for e in _validator(document, schema).iter_errors(value)]
+        assert errors == [], name
+
+
+def test_schemas_reject_a_body_of_the_wrong_shape(document: dict[str, Any]) -> None:
+    """The check above has teeth: required keys, value types and unknown keys all count."""
+    operation = document["paths"]["/api/v1/livechat/analytics/departments/amount-of-chats"]["get"]
+    ok = operation["responses"]["200"]["content"]["application/json"]
+    validator = _validator(document, ok["schema"])
+    assert validator.is_valid(ok["example"])
+    for wrong in (
+        {**ok["example"], "extra": 1},
+        {k: v for k, v in ok["example"].items() if k != "total"},
+        {**ok["example"], "departments": [{"_id": "a", "rooms": "13"}]},
+        {**ok["example"], "departments": [{"_id": "a"}]},
+    ):
+        assert not validator.is_valid(wrong)
+
+
+@pytest.fixture
+async def demo_workspace(db: Any) -> None:
+    demo = generate_demo_data(datetime(2026, 11, 24, tzinfo=UTC), rooms=300)
+    for name in ("rocketchat_room", "rocketchat_message", "rocketchat_livechat_department"):
+        await db[name].insert_many([dict(row) for row in demo[name]])
+    await seed_auth(db)
+
+
+@pytest.mark.usefixtures("demo_workspace")
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+async def test_every_answer_of_a_report_matches_the_document(
+    client: TestClient, document: dict[str, Any], report: Any
+) -> None:
+    path = f"/api/v1/livechat/analytics/departments/{report.name}"
+    responses = document["paths"][path]["get"]["responses"]
+    window = {"start": "2026-08-01", "end": "2026-11-24", "count": "3"}
+    if report.name == "amount-of-chats":
+        window["answered"] = "true"
+    seen = set()
+    for params, headers in [
+        (window, MANAGER),
+        ({"end": "2026-11-24"}, MANAGER),
+        ({**window, "start": "someday"}, MANAGER),
+        ({**window, "colour": "red"}, MANAGER),
+        (window, {}),
+        (window, AGENT),
+    ]:
+        answer = await client.get(path, params=params, headers=headers)
+        body = await answer.json()
+        schema = responses[str(answer.status)]["content"]["application/json"]["schema"]
+        errors = [e.message for e in _validator(document, schema).iter_errors(body)]
+        assert errors == [], (answer.status, body)
+        seen.add(answer.status)
+        if answer.status == 200:
+            assert body["departments"], "the demo workspace gives every report rows"
+    assert seen == {200, 400, 401, 403}
