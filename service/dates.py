@@ -19,7 +19,7 @@ _ISO = re.compile(
         (?: : (?P<second>\d{2}) (?: [.,] (?P<fraction>\d+) )? )? )?
     \s* (?P<zone> Z | [+-]\d{2}(?::?\d{2})? )?
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
 
 _MONTHS = (
@@ -51,7 +51,7 @@ _LEGACY = re.compile(
     r")"
     rf"{_TIME}{_ZONE}"
     r"(?:\s*\([^()]*\))?",  # "(Coordinated Universal Time)" from Date.toString()
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 

@@ -27,7 +27,7 @@ from service.workspace import Workspace
 MAX_SAFE_INTEGER = 2**53 - 1
 
 # What Ajv's type coercion accepts as a number: a decimal with optional fraction and exponent.
-_NUMERIC = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+_NUMERIC = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*", re.ASCII)
 
 
 class JsNumber(fields.Field[int]):

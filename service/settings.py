@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from environs import Env, EnvError
 from marshmallow.validate import OneOf, Range
@@ -59,27 +58,34 @@ class Settings:
         return None if self.mongo_url is None else mask_credentials(self.mongo_url)
 
 
+def _split_url(url: str) -> tuple[str, str, str | None] | None:
+    """(scheme, hosts with userinfo, path) split the way pymongo's `parse_uri` does: the host
+    part ends at the first `/`, so a `#` or `?` in an unescaped password stays in it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    host_part, slash, path = rest.partition("/")
+    return scheme, host_part, path if slash else None
+
+
 def mask_credentials(url: str) -> str:
     """`mongodb://user:pass@host/db` → `mongodb://***@host/db`; anything unparsable → `***`."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "***"
-    if "@" not in parts.netloc:
+    parts = _split_url(url)
+    if parts is None:
+        return "***" if "@" in url else url
+    scheme, host_part, path = parts
+    _userinfo, at, hosts = host_part.rpartition("@")
+    if not at:
         return url
-    hosts = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"***@{hosts}"))
+    return f"{scheme}://***@{hosts}" + (f"/{path}" if path is not None else "")
 
 
 def database_from_url(url: str | None) -> str | None:
     """Rocket.Chat's MONGO_URL names its database in the path (`.../rocketchat?...`)."""
-    if not url:
+    parts = _split_url(url) if url else None
+    if parts is None or parts[2] is None:
         return None
-    try:
-        path = urlsplit(url).path.lstrip("/")
-    except ValueError:
-        return None
-    return path or None
+    return parts[2].partition("?")[0] or None
 
 
 class _MappingEnv(Env):

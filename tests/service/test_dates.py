@@ -62,10 +62,6 @@ def test_rejected_forms(text: str) -> None:
     assert parse_js_date(text) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the patterns' \\d matches any Unicode digit; Date.parse takes ASCII only",
-)
 @pytest.mark.parametrize(
     "text",
     [
