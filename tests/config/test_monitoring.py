@@ -3,7 +3,6 @@ metric or label that a rule or the README names must exist, and every exported m
 documented."""
 
 import re
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from service.settings import Settings
 from tests.conftest import MakeClient
 from tests.factories import MANAGER, room, seed_auth
 from tests.service.test_amount_of_chats_http import START_AT
+from tests.service.test_db_failure import closed_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MONITORING = ROOT / "config" / "kubernetes" / "monitoring"
@@ -49,10 +49,9 @@ async def scrape(make_client: MakeClient, db: Any, aiohttp_client: Any) -> str:
         assert (await client.get(REPORT, params=QUERY, headers=MANAGER)).status == 200
     text = await (await client.get("/metrics")).text()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(mongo_url=f"mongodb://127.0.0.1:{port}", server_selection_timeout_ms=200)
+    settings = Settings(
+        mongo_url=f"mongodb://127.0.0.1:{closed_port()}", server_selection_timeout_ms=200
+    )
     down: TestClient = await aiohttp_client(create_app(settings, client_factory=motor_client))
     assert (await down.get(REPORT, params=QUERY, headers=MANAGER)).status == 503
     return text + await (await down.get("/metrics")).text()

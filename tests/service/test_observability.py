@@ -23,6 +23,7 @@ from service.logs import MaskCredentials, formatter, setup_logging
 from service.settings import Settings
 from tests.factories import MANAGER, room, seed_auth
 from tests.service.test_amount_of_chats_http import START_AT
+from tests.service.test_db_failure import closed_port
 
 URL = "/api/v1/livechat/analytics/departments/amount-of-chats"
 QUERY = {"start": "2026-09-01", "end": "2026-09-30", "answered": "true"}
@@ -88,10 +89,9 @@ async def test_metrics_count_requests_aggregations_and_cache_lookups(make_client
 
 
 async def test_metrics_count_database_errors_by_kind(aiohttp_client: Any) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(mongo_url=f"mongodb://127.0.0.1:{port}", server_selection_timeout_ms=200)
+    settings = Settings(
+        mongo_url=f"mongodb://127.0.0.1:{closed_port()}", server_selection_timeout_ms=200
+    )
     client: TestClient = await aiohttp_client(create_app(settings, client_factory=motor_client))
     assert (await client.get(URL, params=QUERY, headers=MANAGER)).status == 503
     text = await (await client.get("/metrics")).text()
