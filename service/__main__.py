@@ -12,7 +12,8 @@ from pathlib import Path
 from aiohttp import web
 
 from service.app import create_app
-from service.db import ClientFactory, motor_client
+from service.core.db import ClientFactory, motor_client
+from service.core.logs import setup_logging
 from service.embedded import (
     DEMO_TOKEN,
     DEMO_USER_ID,
@@ -22,7 +23,6 @@ from service.embedded import (
     load_fixtures,
     with_demo_manager,
 )
-from service.logs import setup_logging
 from service.routes import DEPARTMENTS
 from service.settings import Settings, SettingsError, load_settings
 

@@ -4,8 +4,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from service.auth import Authenticator
-from service.db import ClientFactory, mongo_ctx, motor_client
+from service.core.auth import Authenticator
+from service.core.db import ClientFactory, mongo_ctx, motor_client
+from service.core.metrics import Metrics
+from service.core.workspace import WorkspaceSettings
+from service.http.middleware import answer_middleware
+from service.http.openapi import openapi_document
+from service.http.result_cache import ResultCache
 from service.keys import (
     authenticator_key,
     metrics_key,
@@ -16,14 +21,9 @@ from service.keys import (
     settings_key,
     workspace_key,
 )
-from service.metrics import Metrics
-from service.middleware import answer_middleware
-from service.openapi import openapi_document
-from service.result_cache import ResultCache
+from service.rocketchat.schemas import QueryMemo
 from service.routes import ROUTES
-from service.schemas import QueryMemo
 from service.settings import Settings
-from service.workspace import WorkspaceSettings
 
 # Long enough for any legitimate query string, and for hostile ones to reach our validation
 # (and its JSON errors) instead of the HTTP parser's plain-text 400.

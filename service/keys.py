@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from service.auth import Authenticator
-    from service.db import Mongo
-    from service.metrics import Metrics
-    from service.rendering import Rendered
-    from service.result_cache import ResultCache
-    from service.schemas import QueryMemo
+    from service.core.auth import Authenticator
+    from service.core.db import Mongo
+    from service.core.metrics import Metrics
+    from service.core.workspace import WorkspaceSettings
+    from service.http.rendering import Rendered
+    from service.http.result_cache import ResultCache
+    from service.rocketchat.schemas import QueryMemo
     from service.settings import Settings
-    from service.workspace import WorkspaceSettings
 
 settings_key: web.AppKey[Settings] = web.AppKey("settings")
 metrics_key: web.AppKey[Metrics] = web.AppKey("metrics")

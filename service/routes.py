@@ -2,15 +2,16 @@
 
 from aiohttp import web
 
-from service import handlers
-from service.reports import REPORTS
+from service.http import ops
+from service.rocketchat import handlers
+from service.rocketchat.reports import REPORTS
 
 DEPARTMENTS = "/api/v1/livechat/analytics/departments"
 
 ROUTES = [
-    web.get("/healthz", handlers.healthz),
-    web.get("/readyz", handlers.readyz),
-    web.get("/metrics", handlers.metrics),
-    web.get("/api/openapi.json", handlers.openapi),
+    web.get("/healthz", ops.healthz),
+    web.get("/readyz", ops.readyz),
+    web.get("/metrics", ops.metrics),
+    web.get("/api/openapi.json", ops.openapi),
     *(web.get(f"{DEPARTMENTS}/{report.name}", handlers.report(report)) for report in REPORTS),
 ]

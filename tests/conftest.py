@@ -23,7 +23,7 @@ from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from service.app import create_app
-from service.db import ClientFactory, motor_client
+from service.core.db import ClientFactory, motor_client
 from service.settings import Settings, load_settings
 from tests.wire.server import TEST_APP_NAME, WireServer
 

@@ -12,7 +12,7 @@ ISSUED = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def hashed(token: str) -> str:
-    """Rocket.Chat stores base64(sha256(token)) — computed here independently of service.auth."""
+    """Rocket.Chat stores base64(sha256(token)) — computed here independently of our auth."""
     return base64.b64encode(hashlib.sha256(token.encode("utf-8")).digest()).decode("ascii")
 
 

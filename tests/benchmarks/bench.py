@@ -320,7 +320,7 @@ async def _round_trips(mongo_url: str, requests: int) -> dict[str, Any]:
     from aiohttp.test_utils import TestClient, TestServer
 
     from service.app import create_app
-    from service.db import motor_client
+    from service.core.db import motor_client
     from service.settings import load_settings
 
     seed(mongo_url, "trips", 1000)

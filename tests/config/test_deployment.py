@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from service.reports import REPORTS
+from service.rocketchat.reports import REPORTS
 from service.routes import DEPARTMENTS
 from service.settings import Settings, load_settings, variable_names
 

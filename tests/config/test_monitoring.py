@@ -11,12 +11,12 @@ import yaml
 from aiohttp.test_utils import TestClient
 
 from service.app import create_app
-from service.db import motor_client
+from service.core.db import motor_client
 from service.settings import Settings
 from tests.conftest import MakeClient
 from tests.factories import MANAGER, room, seed_auth
-from tests.service.test_amount_of_chats_http import START_AT
-from tests.service.test_db_failure import closed_port
+from tests.service.core.test_db_failure import closed_port
+from tests.service.rocketchat.test_amount_of_chats_http import START_AT
 
 ROOT = Path(__file__).resolve().parents[2]
 MONITORING = ROOT / "config" / "kubernetes" / "monitoring"

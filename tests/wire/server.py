@@ -15,8 +15,8 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-# The service's motor client names itself so (service/db.py); failpoints scoped to this name hit
-# the service's commands only, never the test's own seeding and inspection client.
+# The service's motor client names itself so (service/core/db.py); failpoints scoped to this
+# name hit the service's commands only, never the test's own seeding and inspection client.
 SERVICE_APP_NAME = "livechat-analytics"
 TEST_APP_NAME = "livechat-analytics-tests"
 START_TIMEOUT_SECONDS = 30.0

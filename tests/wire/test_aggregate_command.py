@@ -14,7 +14,7 @@ from mockupdb import MockupDB
 from pipelines import amount_of_chats
 from pipelines.params import Page, ReportParams
 from service.app import create_app
-from service.db import motor_client
+from service.core.db import motor_client
 from service.settings import load_settings
 from tests.factories import MANAGER, hashed
 

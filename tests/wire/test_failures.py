@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from service.app import create_app
-from service.db import motor_client
+from service.core.db import motor_client
 from service.settings import load_settings
 from tests.conftest import Backend, MakeClient
 from tests.factories import room

@@ -10,7 +10,7 @@ from bson import SON
 
 from pipelines import amount_of_chats
 from pipelines.params import ReportParams
-from service.reports import ROOMS
+from service.rocketchat.reports import ROOMS
 from tests.factories import create_rocketchat_room_indexes, room
 
 pytestmark = pytest.mark.wire

@@ -16,7 +16,7 @@ from service.embedded import generate_demo_data
 from tests import oracle
 from tests.conftest import BACKENDS, MakeClient
 from tests.factories import AGENT, MANAGER, seed_auth, setting
-from tests.service.test_amount_of_chats_http import (
+from tests.service.rocketchat.test_amount_of_chats_http import (
     FORBIDDEN,
     UNAUTHORIZED,
     envelope,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.params import Page
-from service.db import Mongo
+from service.core.db import Mongo
 from service.settings import RocketChatOverrides
 
 SETTINGS_COLLECTION = "rocketchat_settings"

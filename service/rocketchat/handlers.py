@@ -1,23 +1,20 @@
-"""Thin handlers: authorize → load the query → build the pipeline → run it → dump the result."""
+"""The drop-in's thin handlers: authorize → load the query → build → run → dump."""
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from pipelines.params import ReportParams
-from service.auth import VIEW_LIVECHAT_MANAGER
-from service.db import Mongo
+from service.core.auth import VIEW_LIVECHAT_MANAGER
+from service.core.db import Mongo
+from service.http.rendering import Rendered
 from service.keys import (
     authenticator_key,
-    metrics_key,
     mongo_key,
-    openapi_key,
     query_memo_key,
     result_cache_key,
-    settings_key,
     workspace_key,
 )
-from service.rendering import Rendered, json_response
-from service.reports import Report
+from service.rocketchat.reports import Report
 
 
 async def _render(mongo: Mongo, spec: Report, params: ReportParams) -> Rendered:
@@ -44,26 +41,3 @@ def report(spec: Report) -> Handler:
         return rendered.respond(request, max_age=int(cache.ttl_seconds))
 
     return handle
-
-
-async def metrics(request: web.Request) -> web.StreamResponse:
-    """Prometheus scrape, from this app's registry."""
-    return await request.app[metrics_key].handler(request)
-
-
-async def openapi(request: web.Request) -> web.StreamResponse:
-    return web.Response(body=request.app[openapi_key], content_type="application/json")
-
-
-async def healthz(request: web.Request) -> web.StreamResponse:
-    """Liveness: the process answers. Deliberately ignores MongoDB, so a database outage does
-    not make Kubernetes restart every replica."""
-    return json_response({"status": "ok"})
-
-
-async def readyz(request: web.Request) -> web.StreamResponse:
-    """Readiness: MongoDB answers a ping within the readiness timeout."""
-    timeout = request.app[settings_key].readiness_timeout_ms / 1000
-    if await request.app[mongo_key].ping(timeout):
-        return json_response({"status": "ok"})
-    return json_response({"status": "unavailable", "mongo": "unreachable"}, status=503)

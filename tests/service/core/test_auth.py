@@ -5,12 +5,12 @@ from typing import Any
 import pytest
 from mongomock_motor import AsyncMongoMockClient
 
-from service.auth import VIEW_LIVECHAT_MANAGER, Authenticator, hash_token
-from service.db import Mongo
-from service.errors import Forbidden, Unauthorized
-from service.metrics import Metrics
+from service.core.auth import VIEW_LIVECHAT_MANAGER, Authenticator, hash_token
+from service.core.db import Mongo
+from service.core.metrics import Metrics
+from service.core.workspace import WorkspaceSettings
+from service.http.errors import Forbidden, Unauthorized
 from service.settings import RocketChatOverrides, Settings
-from service.workspace import WorkspaceSettings
 from tests.factories import AGENT, MANAGER, hashed, login_token, permission, seed_auth, user
 
 

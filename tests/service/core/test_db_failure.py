@@ -8,8 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from service.app import create_app
-from service.db import OutageGate, motor_client
-from service.errors import DatabaseUnavailable
+from service.core.db import OutageGate, motor_client
+from service.http.errors import DatabaseUnavailable
 from service.settings import Settings
 from tests.factories import MANAGER
 

@@ -18,9 +18,9 @@ from marshmallow.validate import Range
 from multidict import MultiMapping
 
 from pipelines.params import ReportParams
-from service.dates import parse_js_date
-from service.errors import BadRequest, InvalidParams
-from service.workspace import Workspace
+from service.core.workspace import Workspace
+from service.http.errors import BadRequest, InvalidParams
+from service.rocketchat.dates import parse_js_date
 
 # JavaScript's Number.MAX_SAFE_INTEGER: the largest count Rocket.Chat can hold exactly; it also
 # keeps `$skip` inside MongoDB's 64-bit integers.

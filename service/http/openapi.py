@@ -12,7 +12,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from service.errors import (
+from service.http.errors import (
     BadRequest,
     DatabaseTimeout,
     DatabaseUnavailable,
@@ -20,8 +20,8 @@ from service.errors import (
     InvalidParams,
     Unauthorized,
 )
-from service.reports import REPORTS, Report
-from service.schemas import JsNumber
+from service.rocketchat.reports import REPORTS, Report
+from service.rocketchat.schemas import JsNumber
 
 JSON = "application/json"
 # Both headers, as Rocket.Chat requires.

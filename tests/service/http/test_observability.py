@@ -17,18 +17,18 @@ from pymongo.errors import ExecutionTimeout
 from pythonjsonlogger.json import JsonFormatter
 
 from service.app import create_app
-from service.db import motor_client
-from service.errors import DatabaseTimeout
-from service.logs import MaskCredentials, formatter, setup_logging
+from service.core.db import motor_client
+from service.core.logs import MaskCredentials, formatter, setup_logging
+from service.http.errors import DatabaseTimeout
 from service.settings import Settings
 from tests.factories import MANAGER, room, seed_auth
-from tests.service.test_amount_of_chats_http import START_AT
-from tests.service.test_db_failure import closed_port
+from tests.service.core.test_db_failure import closed_port
+from tests.service.rocketchat.test_amount_of_chats_http import START_AT
 
 URL = "/api/v1/livechat/analytics/departments/amount-of-chats"
 QUERY = {"start": "2026-09-01", "end": "2026-09-30", "answered": "true"}
 ROUTE = URL
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from service.result_cache import ResultCache
+from service.http.result_cache import ResultCache
 
 
 class FakeClock:

@@ -16,10 +16,10 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from service.db import Mongo
-from service.errors import Forbidden, Unauthorized
-from service.metrics import Metrics
-from service.workspace import WorkspaceSettings
+from service.core.db import Mongo
+from service.core.metrics import Metrics
+from service.core.workspace import WorkspaceSettings
+from service.http.errors import Forbidden, Unauthorized
 
 VIEW_LIVECHAT_MANAGER = "view-livechat-manager"
 PERSONAL_ACCESS_TOKEN = "personalAccessToken"

@@ -16,9 +16,9 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service.errors import error_response
+from service.core.timing import end_request, start_request
+from service.http.errors import error_response
 from service.keys import metrics_key, settings_key
-from service.timing import end_request, start_request
 
 access_log = logging.getLogger("service.access")
 

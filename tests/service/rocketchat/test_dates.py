@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from service.dates import parse_js_date
+from service.rocketchat.dates import parse_js_date
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from service.rendering import json_response
+from service.http.rendering import json_response
 
 log = logging.getLogger(__name__)
 

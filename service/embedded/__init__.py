@@ -19,7 +19,7 @@ from bson import json_util
 from bson.errors import BSONError
 from mongomock_motor import AsyncMongoMockClient
 
-from service.auth import PERMISSIONS, USERS, VIEW_LIVECHAT_MANAGER, hash_token
+from service.core.auth import PERMISSIONS, USERS, VIEW_LIVECHAT_MANAGER, hash_token
 from service.settings import Settings
 
 Document = dict[str, Any]

@@ -9,8 +9,8 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from service.embedded import generate_demo_data
-from service.openapi import ERROR_EXAMPLES, openapi_spec, report_example
-from service.reports import REPORTS
+from service.http.openapi import ERROR_EXAMPLES, openapi_spec, report_example
+from service.rocketchat.reports import REPORTS
 from service.routes import ROUTES
 from tests.factories import AGENT, MANAGER, seed_auth
 

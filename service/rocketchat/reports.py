@@ -21,7 +21,7 @@ from pipelines import (
 )
 from pipelines.params import ReportParams
 from pipelines.stages import Stage, read_page
-from service import schemas
+from service.rocketchat import schemas
 
 ROOMS = "rocketchat_room"
 

@@ -21,11 +21,11 @@ from pymongo.errors import (
 )
 from pymongo.read_preferences import ReadPreference
 
-from service.errors import DatabaseTimeout, DatabaseUnavailable
+from service.core.metrics import Metrics
+from service.core.timing import record_database_time
+from service.http.errors import DatabaseTimeout, DatabaseUnavailable
 from service.keys import metrics_key, mongo_key, settings_key
-from service.metrics import Metrics
 from service.settings import Settings
-from service.timing import record_database_time
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Shared infrastructure: the database client, auth, workspace settings, metrics, logs."""

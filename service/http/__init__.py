@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every route: middleware, errors, rendering, caches, OpenAPI."""

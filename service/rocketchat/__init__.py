@@ -1,0 +1,1 @@
+"""The drop-in: Rocket.Chat's analytics endpoints, byte-compatible, and nothing else."""
