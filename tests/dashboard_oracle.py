@@ -11,11 +11,13 @@ trips to the same wall time, and the buckets are the gaps between consecutive bo
 """
 
 import csv
+import functools
 import io
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +55,21 @@ COUNT_METRICS = frozenset(
     }
 )
 INTERVALS = ("hour", "day", "week", "month")
+
+
+# ----------------------------------------------------------------------------- zones
+
+
+@functools.cache
+def zone(name: str) -> ZoneInfo:
+    """The zone as the pinned `tzdata` package has it. The contract computes calendars with
+    "zoneinfo and a pinned tzdata", and the host's tz files can be older (Debian's 2025b still
+    ends Cuba's daylight time on 1 November 2026; tzdata 2026f does not)."""
+    if name == "UTC":
+        return ZoneInfo("UTC")
+    path = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+    with path.open("rb") as file:
+        return ZoneInfo.from_file(file, key=name)
 
 
 # ----------------------------------------------------------------------------- instants
@@ -190,19 +207,19 @@ class Window:
 
 def resolve(start: str, end: str, timezone: str = "UTC") -> Window:
     """The window a request's `start`/`end`/`timezone` mean (inputs assumed valid)."""
-    zone = ZoneInfo(timezone)
+    local = zone(timezone)
 
     def bound(text: str, upper: bool) -> tuple[datetime, bool]:
         if len(text) == 10:
             day = date.fromisoformat(text)
             if upper:
-                return day_start(day + timedelta(days=1), zone) - MS, True
-            return day_start(day, zone), True
+                return day_start(day + timedelta(days=1), local) - MS, True
+            return day_start(day, local), True
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC), False
 
     low, low_date = bound(start, False)
     high, high_date = bound(end, True)
-    return Window(low, high, zone, timezone, low_date and high_date)
+    return Window(low, high, local, timezone, low_date and high_date)
 
 
 def previous(window: Window) -> Window:
