@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from pipelines.calendar import buckets
 from tests import dashboard_oracle as expected
+from tests.service.dashboard.workspaces import spread
 
 MS = timedelta(milliseconds=1)
 ZONES = [
@@ -62,13 +63,13 @@ def windows(draw: st.DrawFn, interval: str) -> tuple[datetime, datetime, ZoneInf
     if near and draw(st.booleans()):
         around = draw(st.sampled_from(near))
         span = min(LONGEST[interval], timedelta(days=40))
-        start = around - draw(st.integers(0, int(span / MS)).map(lambda n: n * MS))
+        start = around - spread(draw, int(span / MS)) * MS
     else:
-        start = EPOCH + draw(st.integers(0, int((FAR - EPOCH) / MS)).map(lambda n: n * MS))
+        start = EPOCH + spread(draw, int((FAR - EPOCH) / MS)) * MS
     if draw(st.booleans()):
         # On a local day's first instant, as a date parameter gives.
         start = expected.day_start(start.astimezone(zone).date(), zone)
-    end = start + draw(st.integers(0, int(LONGEST[interval] / MS)).map(lambda n: n * MS))
+    end = start + spread(draw, int(LONGEST[interval] / MS)) * MS
     if draw(st.booleans()):
         end = expected.day_start(end.astimezone(zone).date() + timedelta(days=1), zone) - MS
     return start, end, zone

@@ -77,9 +77,17 @@ def rfc3339(moment: datetime, offset: str, fraction: int) -> str:
     return text + offset
 
 
+def spread(draw: st.DrawFn, upper: int) -> int:
+    """An integer in [0, upper] anywhere in the range. Hypothesis draws a wide integer range
+    mostly near its lower end (a few bits at a time), which would put almost every timestamp
+    within a minute of the window's start; so draw a coarse step out of 256, then the rest."""
+    step = upper // 256
+    return min(upper, step * draw(st.integers(0, 256)) + draw(st.integers(0, step)))
+
+
 @st.composite
 def moments_near(draw: st.DrawFn, around: datetime, days: int) -> datetime:
-    return around + draw(st.integers(-days * 86400_000, days * 86400_000)) * MS
+    return around + (spread(draw, 2 * days * 86400_000) - days * 86400_000) * MS
 
 
 @st.composite
@@ -94,7 +102,7 @@ def window_params(draw: st.DrawFn, longest_days: int) -> tuple[Params, expected.
         start, end = first.isoformat(), (first + timedelta(days=span)).isoformat()
     else:
         low = draw(moments_near(datetime(first.year, first.month, first.day, tzinfo=UTC), 1))
-        high = low + draw(st.integers(0, span * 86400_000 + 86400_000)) * MS
+        high = low + spread(draw, span * 86400_000 + 86400_000) * MS
         start = rfc3339(low, draw(st.sampled_from(OFFSETS)), draw(st.integers(-1, 3)))
         end = rfc3339(high, draw(st.sampled_from(OFFSETS)), draw(st.integers(-1, 3)))
         if form == "mixed":
@@ -137,8 +145,8 @@ def workspaces(
         if candidates and draw(st.integers(0, 2)) == 0:
             return candidates[draw(st.integers(0, len(candidates) - 1))]
         if after is None:
-            return low + draw(st.integers(0, span)) * MS
-        return after + draw(st.integers(0, 3 * 86400 * 8)) * 125 * MS
+            return low + spread(draw, span) * MS
+        return after + spread(draw, 3 * 86400 * 8) * 125 * MS
 
     departments: list[dict[str, Any]] = []
     for department in draw(st.lists(st.sampled_from(DEPARTMENT_IDS), unique=True)):
@@ -181,10 +189,10 @@ def workspaces(
         if draw(_sometimes):
             served: dict[str, Any] = {"_id": "agent-1", "username": "agent.one"}
             if draw(_sometimes):
-                served["ts"] = ts + draw(st.integers(0, 4000)) * 125 * MS
+                served["ts"] = ts + spread(draw, 4000) * 125 * MS
             room["servedBy"] = served
         if draw(_sometimes):
-            answer = ts + draw(st.integers(0, 80_000)) * 125 * MS
+            answer = ts + spread(draw, 80_000) * 125 * MS
             room["responseBy"] = {"_id": "agent-1", "lastMessageTs": answer}
         rooms.append(room)
 
