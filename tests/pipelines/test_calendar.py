@@ -91,7 +91,7 @@ def check(start: datetime, end: datetime, zone: ZoneInfo, interval: str) -> None
 
 
 @pytest.mark.parametrize("interval", ["hour", "day", "week", "month"])
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(data=st.data())
 def test_buckets_tile_the_window_like_the_independent_calendar(
     interval: str, data: st.DataObject

@@ -69,7 +69,7 @@ async def check_against_oracle(db: Any, client: TestClient, data: st.DataObject)
 
 
 @pytest.mark.parametrize("backend", [FAST], indirect=True)
-@settings(max_examples=60, **HYPOTHESIS)
+@settings(max_examples=40, **HYPOTHESIS)
 @given(data=st.data())
 async def test_scorecard_matches_the_oracle(
     manager: Any, client: TestClient, data: st.DataObject
@@ -108,7 +108,7 @@ DROP_IN: dict[str, list[tuple[str, dict[str, str], str]]] = {
 
 
 @pytest.mark.parametrize("backend", [FAST], indirect=True)
-@settings(max_examples=15, **HYPOTHESIS)
+@settings(max_examples=10, **HYPOTHESIS)
 @given(data=st.data())
 async def test_every_metric_equals_its_drop_in_report_for_the_same_bounds(
     manager: Any, client: TestClient, data: st.DataObject
@@ -167,7 +167,7 @@ async def check_csv(db: Any, client: TestClient, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("backend", [FAST], indirect=True)
-@settings(max_examples=30, **HYPOTHESIS)
+@settings(max_examples=20, **HYPOTHESIS)
 @given(data=st.data())
 async def test_scorecard_csv_is_the_json_answer_defused(
     manager: Any, client: TestClient, data: st.DataObject
@@ -176,7 +176,7 @@ async def test_scorecard_csv_is_the_json_answer_defused(
 
 
 @pytest.mark.parametrize("backend", [WIRE], indirect=True)
-@settings(max_examples=4, **HYPOTHESIS)
+@settings(max_examples=3, **HYPOTHESIS)
 @given(data=st.data())
 async def test_scorecard_csv_is_the_json_answer_defused_over_the_wire(
     manager: Any, client: TestClient, data: st.DataObject

@@ -87,7 +87,7 @@ async def check_against_oracle(db: Any, client: TestClient, data: st.DataObject)
 
 
 @pytest.mark.parametrize("backend", [FAST], indirect=True)
-@settings(max_examples=60, **HYPOTHESIS)
+@settings(max_examples=40, **HYPOTHESIS)
 @given(data=st.data())
 async def test_timeseries_matches_the_oracle(
     manager: Any, client: TestClient, data: st.DataObject
@@ -105,7 +105,7 @@ async def test_timeseries_matches_the_oracle_over_the_wire(
 
 
 @pytest.mark.parametrize("backend", [FAST], indirect=True)
-@settings(max_examples=40, **HYPOTHESIS)
+@settings(max_examples=25, **HYPOTHESIS)
 @given(asked=timeseries_requests())
 async def test_empty_workspace_gives_every_bucket_zero_filled(
     manager: Any, client: TestClient, asked: tuple[Params, expected.Window, dict[str, Any]]
@@ -146,7 +146,7 @@ async def check_csv(db: Any, client: TestClient, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("backend", [FAST], indirect=True)
-@settings(max_examples=30, **HYPOTHESIS)
+@settings(max_examples=20, **HYPOTHESIS)
 @given(data=st.data())
 async def test_timeseries_csv_is_the_json_answer_in_long_format(
     manager: Any, client: TestClient, data: st.DataObject
@@ -155,7 +155,7 @@ async def test_timeseries_csv_is_the_json_answer_in_long_format(
 
 
 @pytest.mark.parametrize("backend", [WIRE], indirect=True)
-@settings(max_examples=4, **HYPOTHESIS)
+@settings(max_examples=3, **HYPOTHESIS)
 @given(data=st.data())
 async def test_timeseries_csv_is_the_json_answer_over_the_wire(
     manager: Any, client: TestClient, data: st.DataObject
