@@ -76,7 +76,8 @@ async def test_scorecard_csv_holds_the_json_numbers_in_the_same_order(
     assert response.headers["Content-Disposition"] == (
         'attachment; filename="scorecard_20261019T220000Z_20261119T225959Z.csv"'
     )
-    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", "")
     assert not text.startswith("\ufeff")
 
 
