@@ -59,7 +59,7 @@ def test_accepted_bounds(text: str, bound: Bound) -> None:
         "2026-11-31",
         " 2026-11-01",
         "2026-11-01\n",
-        "１９７０-01-01",
+        "\uff11\uff19\uff17\uff10-01-01",  # fullwidth digits
         "1969-12-31",
         "9999-01-01",
         "0000-01-01T00:00Z",
