@@ -181,3 +181,24 @@ async def test_a_thousand_buckets_are_served_and_one_more_is_refused(
     assert status == 400
     assert body["success"] is False
     assert body["errorType"] == "invalid-params"
+
+
+@pytest.mark.parametrize("backend", [FAST], indirect=True)
+@pytest.mark.parametrize(("departments", "status"), [(99, 200), (101, 400)])
+async def test_split_answers_are_bounded_to_a_hundred_thousand_values(
+    manager: Any, client: TestClient, departments: int, status: int
+) -> None:
+    """1 000 hourly buckets: 99 department series (99 000 values, 100 000 with the overall one)
+    are served; 101 (over 100 000 however counted) are refused."""
+    await manager.rocketchat_livechat_department.insert_many(
+        [{"_id": f"d{n:03d}", "name": f"Department {n}"} for n in range(departments)]
+    )
+    last = expected.instant(datetime.fromisoformat("2026-02-11T15:59:59.999+00:00"))
+    params = [("start", "2026-01-01T00:00Z"), ("end", last), ("interval", "hour")]
+    got, body = await get_json(client, "timeseries", [*params, ("split", "department")])
+    assert got == status, body
+    if status == 200:
+        assert len(body["departments"]) == departments
+        assert all(row["values"] == [0] * 1000 for row in body["departments"])
+    else:
+        assert body["errorType"] == "invalid-params"

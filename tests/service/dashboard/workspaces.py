@@ -150,8 +150,11 @@ def workspaces(
 
     departments: list[dict[str, Any]] = []
     for department in draw(st.lists(st.sampled_from(DEPARTMENT_IDS), unique=True)):
-        document: dict[str, Any] = {"_id": department, "name": draw(st.sampled_from(NAMES))}
-        enabled = draw(st.sampled_from([..., True, True, False]))
+        document: dict[str, Any] = {"_id": department}
+        name = draw(st.sampled_from([*NAMES, ..., None]))  # old documents without a name
+        if name is not ...:
+            document["name"] = name
+        enabled = draw(st.sampled_from([..., None, True, True, False]))
         if enabled is not ...:
             document["enabled"] = enabled
         departments.append(document)
@@ -166,7 +169,9 @@ def workspaces(
             "t": draw(st.sampled_from(["l", "l", "l", "l", "c", "d", "p"])),
             "ts": ts,
         }
-        department = draw(st.sampled_from([..., None, GONE, *DEPARTMENT_IDS]))
+        if draw(st.integers(0, 40)) == 0:  # broken documents exist; they count nowhere
+            room["ts"] = draw(st.sampled_from([None, "2026-11-01"]))
+        department = draw(st.sampled_from([..., None, "", GONE, *DEPARTMENT_IDS]))
         if department is not ...:
             room["departmentId"] = department
         waiting = draw(st.sampled_from([..., None, True, False]))
@@ -202,7 +207,7 @@ def workspaces(
             "_id": f"message-{number}",
             "t": draw(st.sampled_from(["livechat_transfer_history"] * 3 + ["uj", "command"])),
             "rid": draw(st.sampled_from(room_ids)),
-            "ts": moment(),
+            "ts": moment() if draw(st.integers(0, 40)) else None,
             "msg": "",
         }
         for number in range(draw(st.integers(0, 15)))
