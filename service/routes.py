@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from service.dashboard import page
 from service.http import ops
 from service.rocketchat import handlers
 from service.rocketchat.reports import REPORTS
@@ -14,4 +15,8 @@ ROUTES = [
     web.get("/metrics", ops.metrics),
     web.get("/api/openapi.json", ops.openapi),
     *(web.get(f"{DEPARTMENTS}/{report.name}", handlers.report(report)) for report in REPORTS),
+    # The dashboard page and its files.
+    web.get(page.PAGE.rstrip("/"), page.to_page),
+    web.get(page.PAGE, page.index),
+    web.get(page.PAGE + "static/{path:.+}", page.asset),
 ]

@@ -2,6 +2,7 @@
 registry, so a new report is documented the moment it is routed. Error examples are the bodies
 the error classes actually send."""
 
+import re
 from collections.abc import Iterable
 from importlib.metadata import version
 from typing import Any
@@ -12,6 +13,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from service.dashboard.page import OPENAPI_OPERATIONS as PAGE_OPERATIONS
 from service.http.errors import (
     BadRequest,
     DatabaseTimeout,
@@ -24,6 +26,7 @@ from service.rocketchat.reports import REPORTS, Report
 from service.rocketchat.schemas import JsNumber
 
 JSON = "application/json"
+_CUSTOM_PATTERN = re.compile(r"\{(\w+):[^}]+\}")
 # Both headers, as Rocket.Chat requires.
 SECURITY: list[dict[str, list[str]]] = [{"authToken": [], "userId": []}]
 
@@ -185,6 +188,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    **PAGE_OPERATIONS,
 }
 
 
@@ -210,7 +214,7 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
         spec.components.schema(schema.__name__, schema=schema)
     reports = {report.name: report for report in REPORTS}
     for route in routes:
-        path = route.path
+        path = _CUSTOM_PATTERN.sub(r"{\1}", route.path)  # aiohttp's `{name:regex}` → `{name}`
         name = path.rsplit("/", 1)[-1]
         if path in _OPERATIONS:
             spec.path(path=path, operations=_OPERATIONS[path])
