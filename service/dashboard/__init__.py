@@ -1,1 +1,1 @@
-"""Our own API beyond the drop-in, and the dashboard page built on it."""
+"""Our own API under /livechat-analytics/: the scorecard and the time series (EXTENSIONS.md)."""

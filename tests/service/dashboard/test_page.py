@@ -16,6 +16,8 @@ from mongomock_motor import AsyncMongoMockClient
 from service.app import create_app
 from service.core.db import motor_client
 from service.dashboard.page import PAGE, DemoSignIn, load_page
+from service.http.openapi import openapi_spec
+from service.routes import ROUTES
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -171,3 +173,9 @@ def test_package_data_ships_every_file_of_the_page() -> None:
     every = {path for path in STATIC.rglob("*") if path.is_file()}
     assert len(every) == 8
     assert shipped == every
+
+
+def test_the_page_and_its_files_are_in_the_openapi_document() -> None:
+    paths = openapi_spec(ROUTES)["paths"]
+    assert {"/livechat-analytics", PAGE, PAGE + "static/{path}"} <= set(paths)
+    assert "text/html" in paths[PAGE]["get"]["responses"]["200"]["content"]
