@@ -201,6 +201,10 @@
 
   function show(id, visible) { $(id).hidden = !visible; }
 
+  // What the page is showing, for people's tools and the tests: loading, ready, empty, error,
+  // signed-out.
+  function setState(name) { document.body.dataset.state = name; }
+
   function setStatus(text) {
     $("status").textContent = text || "";
     show("status", Boolean(text));
@@ -232,6 +236,7 @@
   }
 
   function showSignedOut(message) {
+    setState("signed-out");
     state.load?.abort();
     state.chartLoad?.abort();
     $("who").textContent = "Not signed in";
@@ -258,6 +263,7 @@
     }
     const [text, canRetry] = describe(error);
     setStatus("");
+    setState("error");
     setProblem(text, canRetry);
     $("report").setAttribute("aria-busy", "false");
   }
@@ -406,6 +412,7 @@
     state.load = controller;
     setProblem("");
     setStatus("Loading…");
+    setState("loading");
     $("report").setAttribute("aria-busy", "true");
     try {
       const [scorecard, series] = await Promise.all([
@@ -420,6 +427,7 @@
       show("chart", !empty);
       if (!empty) renderChart(series);
       setStatus(empty ? "No chats in this window. Pick a longer window, another department, or check the time zone." : "");
+      setState(empty ? "empty" : "ready");
       $("report").setAttribute("aria-busy", "false");
     } catch (error) {
       if (!controller.signal.aborted) handleFailure(error);
@@ -430,9 +438,12 @@
     state.chartLoad?.abort();
     const controller = new AbortController();
     state.chartLoad = controller;
+    setState("loading");
     try {
       const series = await (await request("timeseries", timeseriesQuery(), controller.signal)).json();
-      if (!controller.signal.aborted && !$("chart").hidden) renderChart(series);
+      if (controller.signal.aborted) return;
+      if (!$("chart").hidden) renderChart(series);
+      setState($("chart").hidden ? "empty" : "ready");
     } catch (error) {
       if (!controller.signal.aborted) handleFailure(error);
     }
