@@ -227,10 +227,16 @@
     }
   }
 
-  function showSignedIn() {
+  // Who the requests go out as; with the form's credentials, a way to drop them (also after a
+  // 403 or an outage, to sign in as someone else).
+  function showAccount() {
     const credentials = storedCredentials();
     $("who").textContent = credentials ? `Signed in as ${credentials.userId}` : "Signed in with your Rocket.Chat session";
     show("sign-out", Boolean(credentials));
+  }
+
+  function showSignedIn() {
+    showAccount();
     show("sign-in", false);
     show("report", true);
   }
@@ -262,6 +268,8 @@
       return;
     }
     const [text, canRetry] = describe(error);
+    showAccount();
+    show("sign-in", false);
     setStatus("");
     setState("error");
     setProblem(text, canRetry);

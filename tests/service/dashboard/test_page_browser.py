@@ -26,6 +26,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from service.app import create_app
 from service.dashboard.page import PAGE, DemoSignIn
 from service.embedded import (
+    DEMO_AGENT_ID,
+    DEMO_AGENT_TOKEN,
     DEMO_TOKEN,
     DEMO_USER_ID,
     embedded_client_factory,
@@ -322,6 +324,20 @@ def test_a_refused_token_says_so_and_is_forgotten(watched: Watched, demo: str) -
     assert page.evaluate("sessionStorage.length") == 0
 
 
+def test_a_user_without_the_permission_is_told_what_is_missing(watched: Watched, demo: str) -> None:
+    page = watched.page
+    page.goto(demo)
+    wait_for(page, "signed-out")
+    page.get_by_label("User id", exact=True).fill(DEMO_AGENT_ID)
+    page.get_by_label("Personal access token", exact=True).fill(DEMO_AGENT_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for(page, "error")
+    assert "lacks the view-livechat-manager permission" in (
+        page.locator("#problem-text").text_content() or ""
+    )
+    assert page.get_by_role("button", name="Sign out").is_visible()
+
+
 def test_the_table_shows_the_apis_numbers_for_the_same_window(watched: Watched, demo: str) -> None:
     page = watched.page
     sign_in_with_form(page, demo)
@@ -562,8 +578,14 @@ def test_screenshot_of_the_demo_fits_the_screen(
         page.wait_for_timeout(300)  # let the chart settle at its final width
         # Nothing but the table's own scroller may be wider than the screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-        folder = Path(os.environ.get(SCREENSHOT_DIR) or tmp_path_factory.mktemp("screens"))
-        target = folder / ("dashboard.png" if name == "desktop" else f"dashboard-{name}.png")
+        # The desktop one refreshes the README's picture when SCREENSHOT_DIR is set; otherwise
+        # both go to pytest's temporary folder (`--basetemp` chooses it).
+        refresh = os.environ.get(SCREENSHOT_DIR) if name == "desktop" else None
+        target = (
+            Path(refresh) / "dashboard.png"
+            if refresh
+            else tmp_path_factory.mktemp("screens") / f"dashboard-{name}.png"
+        )
         image = page.screenshot(path=str(target), full_page=True)
         width, height = _png_size(image)
         assert width == viewport["width"]
