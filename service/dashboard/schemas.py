@@ -374,7 +374,8 @@ def _integers(names: tuple[str, ...]) -> dict[str, fields.Field[Any]]:
     return {name: fields.Integer() for name in names}
 
 
-@functools.cache
+# Bounded: callers choose the metrics and their order (11! orders), and each is a schema class.
+@functools.lru_cache(maxsize=256)
 def scorecard_response(names: tuple[str, ...], compare: bool) -> Schema:
     """The scorecard's response schema for these metrics (keys in the order asked for)."""
     values = Schema.from_dict(_integers(names), name="ScorecardValues")
