@@ -14,14 +14,14 @@
     { name: "chats", label: "Chats", unit: "count", good: null, table: true },
     { name: "answeredChats", label: "Answered chats", unit: "count", good: null },
     { name: "unansweredChats", label: "Chats waiting for an answer", unit: "count", good: "down" },
-    { name: "averageChatDurationSeconds", label: "Avg. chat duration", unit: "duration", good: null, table: true },
-    { name: "averageServiceTimeSeconds", label: "Avg. service time", unit: "duration", good: null, table: true },
-    { name: "averageWaitingTimeSeconds", label: "Avg. waiting time", unit: "duration", good: "down", table: true },
+    { name: "averageChatDurationSeconds", label: "Avg. chat duration", unit: "duration", good: null, table: true, perChat: true },
+    { name: "averageServiceTimeSeconds", label: "Avg. service time", unit: "duration", good: null, table: true, perChat: true },
+    { name: "averageWaitingTimeSeconds", label: "Avg. waiting time", unit: "duration", good: "down", table: true, perChat: true },
     { name: "serviceTimeChats", label: "Chats with a service time", unit: "count", good: null },
     { name: "totalServiceTimeSeconds", label: "Total service time", unit: "duration", good: null },
     { name: "transferredChats", label: "Transferred chats", unit: "count", good: "down", table: true },
     { name: "abandonedChats", label: "Abandoned chats", unit: "count", good: "down", table: true },
-    { name: "abandonedPercentage", label: "Abandoned %", unit: "percent", good: "down", table: true },
+    { name: "abandonedPercentage", label: "Abandoned %", unit: "percent", good: "down", table: true, perChat: true },
   ];
   const BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
   // The table's columns: the numbers a manager reads first; all eleven are in the CSV and chart.
@@ -66,6 +66,19 @@
     if (metric.unit === "duration") return `${sign}${formatDuration(delta)}`;
     if (metric.unit === "percent") return `${sign}${integer.format(Math.abs(delta))} pts`;
     return `${sign}${integer.format(Math.abs(delta))}`;
+  }
+
+  // A deleted department's id is one long word: on a line of its own, breakable, so it cannot
+  // widen the table.
+  function nameCell(row) {
+    if (row.name === null && row._id !== null) return ["Deleted department ", el("span", "id", row._id)];
+    return [departmentName(row)];
+  }
+
+  // An average or a share over no chats is no number at all (the API sends 0): shown as "–",
+  // and compared with nothing, so a department that went quiet does not look "faster".
+  function shown(metric, values) {
+    return metric.perChat && values.chats === 0 ? null : values[metric.name];
   }
 
   function departmentName(row) {
@@ -291,23 +304,26 @@
 
     const row = (cells, values, label, isTotal) => {
       const tr = el("tr", isTotal ? "total" : "");
-      const th = el("th", "name", label);
+      const th = el("th", "name");
+      th.append(...label);
       th.scope = "row";
       tr.append(th);
       for (const metric of columns) {
         const td = el("td", "num");
         td.dataset.metric = metric.name;
         td.dataset.value = String(values[metric.name]);
-        td.append(el("span", "value", formatValue(metric, values[metric.name])));
+        const now = shown(metric, values);
+        td.append(el("span", "value", formatValue(metric, now)));
         if (compare && values.previous) {
-          const before = values.previous[metric.name];
-          td.dataset.previous = String(before);
-          const delta = values[metric.name] - before;
+          const before = shown(metric, values.previous);
+          td.dataset.previous = String(values.previous[metric.name]);
+          const delta = now === null || before === null ? null : now - before;
           const line = el("span", "compare");
           line.append(el("span", "previous", `was ${formatValue(metric, before)}`));
-          const verdict = delta === 0 || metric.good === null ? "neutral"
+          const verdict = !delta || metric.good === null ? "neutral"
             : (delta < 0) === (metric.good === "down") ? "better" : "worse";
-          const change = el("span", `change ${verdict}`, `${delta > 0 ? "▲" : delta < 0 ? "▼" : "="} ${formatChange(metric, delta)}`);
+          const change = el("span", `change ${verdict}`, delta === null ? "–"
+            : `${delta > 0 ? "▲" : delta < 0 ? "▼" : "="} ${formatChange(metric, delta)}`);
           if (verdict !== "neutral") change.append(el("span", "visually-hidden", ` (${verdict})`));
           line.append(" ", change);
           td.append(line);
@@ -321,13 +337,13 @@
     body.replaceChildren();
     for (const department of data.departments) {
       const tr = document.createDocumentFragment();
-      row(tr, department, departmentName(department), false);
+      row(tr, department, nameCell(department), false);
       tr.firstChild.dataset.department = department._id === null ? "" : department._id;
       body.append(tr);
     }
     const foot = $("scorecard-foot");
     foot.replaceChildren();
-    row(foot, data.total, "Total", true);
+    row(foot, data.total, ["Total"], true);
 
     const caption = `${$("start").value} to ${$("end").value}, ${data.window.timezone}` +
       (compare ? `; compared with ${describeWindow(data.previousWindow, data.window.timezone)}` : "");

@@ -252,9 +252,22 @@ def last_call(watched: Watched, path: str) -> str:
 # ----------------------------------------------------------------------------- formatting oracle
 
 
-def human(metric: str, value: int) -> str:
+# An average or a share over no chats is no number: the page shows an en dash for the API's 0.
+NO_NUMBER = "\u2013"
+PER_CHAT = {
+    "averageChatDurationSeconds",
+    "averageServiceTimeSeconds",
+    "averageWaitingTimeSeconds",
+    "abandonedPercentage",
+}
+
+
+def human(metric: str, values: dict[str, Any]) -> str:
     """How the contract's integers read on the page: durations `1 h 05 m`, `4 m 05 s`, `45 s`;
     percentages `9%`; counts with thousands separators."""
+    value: int = values[metric]
+    if metric in PER_CHAT and values["chats"] == 0:
+        return NO_NUMBER
     if metric.endswith("Seconds"):
         if value < 60:
             return f"{value} s"
@@ -369,13 +382,13 @@ def test_the_table_shows_the_apis_numbers_for_the_same_window(watched: Watched, 
         for metric in columns:
             cell = row.locator(f'td[data-metric="{metric}"]')
             assert cell.get_attribute("data-value") == str(department[metric])
-            assert cell.locator(".value").text_content() == human(metric, department[metric])
+            assert cell.locator(".value").text_content() == human(metric, department)
             assert cell.get_attribute("data-previous") == str(department["previous"][metric])
     total = page.locator("#scorecard-foot tr")
     assert total.locator("th").text_content() == "Total"
     for metric in columns:
         cell = total.locator(f'td[data-metric="{metric}"]')
-        assert cell.locator(".value").text_content() == human(metric, expected["total"][metric])
+        assert cell.locator(".value").text_content() == human(metric, expected["total"])
     assert watched.problems == []
 
 
@@ -385,14 +398,18 @@ def test_changes_are_coloured_by_the_direction_that_is_good_for_the_metric(
     page = watched.page
     sign_in_with_form(page, demo)
     verdicts = page.locator("#scorecard-table td[data-previous]").evaluate_all(
-        """cells => cells.map(c => [c.dataset.metric, Number(c.dataset.value),
-             Number(c.dataset.previous), c.querySelector('.change').className])"""
+        """cells => cells.map(c => {
+             const chats = c.closest('tr').querySelector('[data-metric=chats]').dataset;
+             return [c.dataset.metric, Number(c.dataset.value), Number(c.dataset.previous),
+                     Number(chats.value) * Number(chats.previous),
+                     c.querySelector('.change').className];
+           })"""
     )
     seen = set()
-    for metric, value, previous, classes in verdicts:
+    for metric, value, previous, both_had_chats, classes in verdicts:
         if metric in ("chats", "averageServiceTimeSeconds", "averageChatDurationSeconds"):
             expected = "neutral"  # more or less of these is neither good nor bad
-        elif value == previous:
+        elif value == previous or (metric in PER_CHAT and not both_had_chats):
             expected = "neutral"
         else:  # waiting, transfers, abandonment: fewer or shorter is better
             expected = "better" if value < previous else "worse"
