@@ -418,7 +418,8 @@
         })),
       ],
     };
-    if (metric.unit !== "duration") options.scales.y = { range: (u, min, max) => [0, Math.max(max, 1) * 1.05] };
+    // Every metric is ≥ 0: the axis starts at 0, so small changes do not look like large ones.
+    options.scales.y = { range: (u, min, max) => [0, Math.max(max, 1) * 1.05] };
     state.chart = new uPlot(options, [x, ...lines.map((line) => line.values)], container);
   }
 

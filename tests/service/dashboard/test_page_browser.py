@@ -21,9 +21,13 @@ from urllib.request import Request, urlopen
 
 import pytest
 from aiohttp import web
+from bson import SON
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from pymongo import MongoClient
 
 from service.app import create_app
+from service.core.auth import PERMISSIONS, USERS
+from service.core.db import MAX_TIME_MS_EXPIRED
 from service.dashboard.page import PAGE, DemoSignIn
 from service.embedded import (
     DEMO_AGENT_ID,
@@ -35,6 +39,7 @@ from service.embedded import (
 )
 from service.settings import Settings
 from tests.service.core.test_db_failure import closed_port
+from tests.wire.server import SERVICE_APP_NAME, WireServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -136,6 +141,39 @@ def unavailable() -> Iterator[str]:
     )
     with Served(create_app(settings)) as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+def too_slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The production client on the wire-protocol test server, whose every aggregation fails
+    as one past maxTimeMS does (a `failCommand` failpoint, MongoDB's error code 50)."""
+    server = WireServer(tmp_path_factory.mktemp("wire-page"))
+    server.start()
+    try:
+        with MongoClient(server.url, directConnection=True) as client:
+            demo = generate_demo_data(datetime.now(UTC), rooms=50)
+            for name in (USERS, PERMISSIONS, "rocketchat_room", "rocketchat_livechat_department"):
+                client.rocketchat[name].insert_many(demo[name])
+            client.admin.command(
+                SON(
+                    [
+                        ("configureFailPoint", "failCommand"),
+                        ("mode", "alwaysOn"),
+                        (
+                            "data",
+                            {
+                                "appName": SERVICE_APP_NAME,
+                                "failCommands": ["aggregate"],
+                                "errorCode": MAX_TIME_MS_EXPIRED,
+                            },
+                        ),
+                    ]
+                )
+            )
+        with Served(create_app(Settings(mongo_url=f"{server.url}/rocketchat"))) as base:
+            yield base
+    finally:
+        server.stop()
 
 
 def api(base: str, path: str, query: str) -> bytes:
@@ -522,6 +560,20 @@ def test_database_unavailable_says_to_try_again(watched: Watched, unavailable: s
     assert "Try again" in problem
     assert page.get_by_role("button", name="Try again").is_visible()
     assert all("HTTP 503" in p or "503" in p for p in watched.problems)
+
+
+@pytest.mark.wire
+def test_a_window_that_takes_too_long_says_to_narrow_it(
+    context: BrowserContext, watched: Watched, too_slow: str
+) -> None:
+    sign_in_with_cookies(context, too_slow)
+    page = watched.page
+    page.goto(too_slow)
+    wait_for(page, "error")
+    problem = page.locator("#problem-text").text_content() or ""
+    assert "took too long" in problem
+    assert "Narrow it" in problem
+    assert all("504" in p for p in watched.problems)
 
 
 def test_a_hostile_department_name_is_shown_as_text(
