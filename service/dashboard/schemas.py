@@ -217,7 +217,8 @@ def _raw(schema: Schema, query: MultiMapping[str]) -> dict[str, Any]:
     raw: dict[str, Any] = {name: query[name] for name in names if name not in REPEATABLE}
     if "departmentId" in query:
         ids = query.getall("departmentId")
-        if len(ids) > MAX_DEPARTMENTS:
+        # Duplicates count once, for the limit too (the request line bounds the raw count).
+        if len(set(ids)) > MAX_DEPARTMENTS:
             raise InvalidParams(
                 f"'departmentId' must not be given more than {MAX_DEPARTMENTS} times"
             )

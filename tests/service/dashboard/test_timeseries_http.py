@@ -112,9 +112,18 @@ async def test_closed_chat_metrics_count_chats_created_in_the_bucket_closed_by_t
     assert body["values"] == [3600, 0]
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 async def test_a_window_within_one_bucket_is_one_clipped_bucket(
     db: Any, client: TestClient
 ) -> None:
+    inside = datetime(2026, 11, 3, 10, 17, tzinfo=UTC)
+    await db.rocketchat_room.insert_many(
+        [
+            room("in", inside),
+            room("before", inside - timedelta(minutes=3)),
+            room("after", inside + timedelta(minutes=4)),
+        ]
+    )
     await seed_auth(db)
     body = await series(
         client,
@@ -138,7 +147,7 @@ async def test_a_window_within_one_bucket_is_one_clipped_bucket(
                 "end": "2026-11-03T10:20:00.500Z",
             }
         ],
-        "values": [0],
+        "values": [1],
         "success": True,
     }
 
