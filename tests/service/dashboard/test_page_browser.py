@@ -189,8 +189,9 @@ def api(base: str, path: str, query: str) -> bytes:
 # ----------------------------------------------------------------------------- the browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module", autouse=True)
+def chromium() -> None:
+    """First of all (autouse), so a machine without Chromium starts no service."""
     if not CHROMIUM.exists():
         message = (
             f"the dashboard's browser tests need Chromium at {CHROMIUM}: install Debian's "
@@ -199,6 +200,10 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}; CI must run these tests, not skip them")
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
@@ -213,6 +218,7 @@ class Watched:
     problems: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     api_calls: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
 
 
 def _watch(page: Page) -> Watched:
@@ -239,6 +245,7 @@ def _watch(page: Page) -> Watched:
         "response",
         lambda r: watched.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
     )
+    page.on("request", lambda r: watched.requests.append(r.url))
     page.on("request", lambda r: watched.api_calls.append(r.url) if "/api/v1/" in r.url else None)
 
     def dialog(d: Any) -> None:
@@ -334,6 +341,9 @@ def test_signed_in_by_rocketchats_cookies_without_a_form(
     assert page.locator("#sign-out").is_hidden()
     assert page.evaluate("sessionStorage.length") == 0
     assert page.locator("#scorecard-body tr").count() >= 6
+    # No CDN, no other origin: clusters are often air-gapped.
+    assert watched.requests
+    assert all(url.startswith(demo) for url in watched.requests)
     assert watched.problems == []
 
 
