@@ -14,6 +14,7 @@ from aiohttp import web
 from service.app import create_app
 from service.core.db import ClientFactory, motor_client
 from service.core.logs import setup_logging
+from service.dashboard.page import PAGE, DemoSignIn
 from service.embedded import (
     DEMO_TOKEN,
     DEMO_USER_ID,
@@ -99,6 +100,11 @@ def demo_curl(host: str, port: int, now: datetime) -> str:
     )
 
 
+def page_url(host: str, port: int) -> str:
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}{PAGE}"
+
+
 def _embedded_factory(fixtures: Path | None, now: datetime) -> ClientFactory:
     """Load everything before serving, so a bad fixture file fails start-up, not a request."""
     if fixtures is None:
@@ -129,17 +135,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return 2
         source = f"fixtures from {args.fixtures}" if args.fixtures else "generated demo data"
         log.info("serving the embedded database (%s)", source)
+        print(f"Open the dashboard (demo manager pre-filled):\n  {page_url(host, port)}\n")
         print(f"Try it:\n  {demo_curl(host, port, now)}\n", flush=True)
+        demo = DemoSignIn(DEMO_USER_ID, DEMO_TOKEN)
     elif settings.mongo_url is None:
         print(NO_DATABASE, file=sys.stderr)
         return 2
     else:
-        factory = motor_client
+        factory, demo = motor_client, None
         log.info(
             "serving MongoDB %s, database %s", settings.masked_mongo_url, settings.mongo_database
         )
 
-    app = create_app(settings, client_factory=factory)
+    app = create_app(settings, client_factory=factory, demo_sign_in=demo)
     app.on_shutdown.append(_exit_at_deadline(settings.shutdown_timeout_seconds))
     web.run_app(
         app,
