@@ -42,8 +42,8 @@ COLLECTIONS = (
     AGENT_ACTIVITY,
 )
 
-# The oldest MongoDB the service supports: the oldest release still in MongoDB's support, and
-# the oldest the pipelines' operators and our tests' assumptions were checked against.
+# The oldest MongoDB the service supports: the release whose aggregation behaviour the
+# pipelines were checked against (MongoDB 6.0+ manual: every stage and operator they use).
 MINIMUM_VERSION = (6, 0)
 
 DEFAULT_WINDOW_DAYS = 30
@@ -399,7 +399,7 @@ async def access_checks(probe: Probe, settings: Settings) -> list[Check]:
                 )
             checks.append(Check("access", collection, False, f"cannot read: {error}", fix))
             continue
-        detail = f"readable, ~{count:,} documents"
+        detail = f"readable, ~{count:,} document{'' if count == 1 else 's'}"
         data: dict[str, Any] = {"documents": count}
         try:  # the size is a nicety: `collStats` may be refused on some managed services
             stats = await probe.collection_stats(collection)
