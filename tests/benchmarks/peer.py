@@ -1,0 +1,400 @@
+"""`make bench`'s peer section: our plan beside Rocket.Chat's own, on the same wire-protocol
+server, data and indexes, in the same run, as ratios of database time.
+
+Rocket.Chat answers each department report with two aggregations run one after the other: a
+count pipeline ending in `$count` and a page pipeline with `$skip`/`$limit`, both starting with
+the same `$match` → `$group` by `{_id: null, departmentId: "$departmentId"}` → `$project` →
+`$sort: {name: 1}` (a field that no longer exists there). They are written below as Rocket.Chat
+builds them (`apps/meteor/server/models/raw/LivechatRooms.ts`, `findAll*`;
+`packages/models/src/models/Messages.ts`, `findAllNumberOfTransferredRooms`), with one change
+that keeps the comparison fair: the leading `$match` is split into its `{t, ts}` part and the
+rest exactly as ours is (`pipelines.stages.match_on_index`). MongoDB coalesces adjacent `$match`
+stages, so on MongoDB this changes nothing; the test server's planner needs the split to use the
+index for either plan.
+"""
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, MongoClient
+
+from pipelines.params import ReportParams
+from pipelines.stages import Stage, match_on_index, read_page
+from service.rocketchat.reports import REPORTS, ROOMS
+
+MESSAGES = "rocketchat_message"
+TRANSFER = "livechat_transfer_history"
+DEPARTMENTS = 12
+PAGE = 50  # Rocket.Chat's default `count`, and ours
+INACTIVITY_TIMEOUT = 3600
+TARGET_REPORT_RATIO = 0.55
+
+
+# ----------------------------------------------------------------------------- Rocket.Chat's plan
+
+
+def _rocketchat(
+    match: dict[str, Any],
+    accumulators: dict[str, Any],
+    projection: dict[str, Any],
+    params: ReportParams,
+    *,
+    joins: tuple[Stage, ...] = (),
+    department_field: str = "departmentId",
+) -> list[Stage]:
+    """The stages Rocket.Chat's count and page pipelines share."""
+    if params.department_id is not None and not joins:
+        match = {**match, department_field: params.department_id}
+    stages: list[Stage] = [*match_on_index(match), *joins]
+    if params.department_id is not None and joins:
+        stages.append({"$match": {department_field: params.department_id}})
+    key = "$room.departmentId" if joins else "$departmentId"
+    return [
+        *stages,
+        {"$group": {"_id": {"_id": None, "departmentId": key}, **accumulators}},
+        {"$project": {"_id": {"$ifNull": ["$_id.departmentId", None]}, **projection}},
+        {"$sort": {"name": 1}},
+    ]
+
+
+def _window(params: ReportParams) -> dict[str, Any]:
+    return {"t": "l", "ts": {"$gte": params.start, "$lte": params.end}}
+
+
+def _closed(params: ReportParams) -> dict[str, Any]:
+    return {"t": "l", "ts": {"$gte": params.start}, "closedAt": {"$lte": params.end}}
+
+
+def _ceil_average(total: str) -> dict[str, Any]:
+    return {"$ceil": {"$cond": [{"$eq": ["$rooms", 0]}, 0, {"$divide": [total, "$rooms"]}]}}
+
+
+def rc_amount_of_chats(params: ReportParams) -> list[Stage]:
+    waiting = {"$ne" if params.answered else "$eq": True}
+    return _rocketchat(
+        {**_window(params), "waitingResponse": waiting},
+        {"rooms": {"$sum": 1}},
+        {"rooms": 1},
+        params,
+    )
+
+
+def rc_average_chat_duration_time(params: ReportParams) -> list[Stage]:
+    return _rocketchat(
+        _closed(params),
+        {"rooms": {"$sum": 1}, "chatsDuration": {"$sum": "$metrics.chatDuration"}},
+        {"averageChatDurationTimeInSeconds": _ceil_average("$chatsDuration")},
+        params,
+    )
+
+
+def rc_average_service_time(params: ReportParams) -> list[Stage]:
+    seconds = {"$divide": [{"$subtract": ["$responseBy.lastMessageTs", "$servedBy.ts"]}, 1000]}
+    return _rocketchat(
+        {
+            **_window(params),
+            "responseBy.lastMessageTs": {"$exists": True},
+            "servedBy._id": {"$exists": True},
+        },
+        {"rooms": {"$sum": 1}, "allServiceTime": {"$sum": seconds}},
+        {"averageServiceTimeInSeconds": _ceil_average("$allServiceTime")},
+        params,
+    )
+
+
+def rc_average_waiting_time(params: ReportParams) -> list[Stage]:
+    return _rocketchat(
+        {**_window(params), "waitingResponse": {"$ne": True}},
+        {"rooms": {"$sum": 1}, "chatsFirstResponses": {"$sum": "$metrics.response.ft"}},
+        {"averageWaitingTimeInSeconds": _ceil_average("$chatsFirstResponses")},
+        params,
+    )
+
+
+def rc_total_service_time(params: ReportParams) -> list[Stage]:
+    return _rocketchat(
+        {**_closed(params), "metrics.serviceTimeDuration": {"$exists": True}},
+        {"rooms": {"$sum": 1}, "serviceTimeDuration": {"$sum": "$metrics.serviceTimeDuration"}},
+        {"chats": "$rooms", "serviceTimeDuration": {"$ceil": "$serviceTimeDuration"}},
+        params,
+    )
+
+
+def rc_total_transferred_chats(params: ReportParams) -> list[Stage]:
+    joins: tuple[Stage, ...] = (
+        {
+            "$lookup": {
+                "from": ROOMS,
+                "localField": "rid",
+                "foreignField": "_id",
+                "as": "room",
+            }
+        },
+        {"$unwind": {"path": "$room", "preserveNullAndEmptyArrays": True}},
+    )
+    return _rocketchat(
+        {"t": TRANSFER, "ts": {"$gte": params.start, "$lte": params.end}},
+        {"numberOfTransferredRooms": {"$sum": 1}},
+        {"numberOfTransferredRooms": 1},
+        params,
+        joins=joins,
+        department_field="room.departmentId",
+    )
+
+
+def rc_total_abandoned_chats(params: ReportParams) -> list[Stage]:
+    return _rocketchat(
+        {
+            "t": "l",
+            "metrics.visitorInactivity": {"$gte": params.inactivity_timeout},
+            "ts": {"$gte": params.start},
+            "closedAt": {"$lte": params.end},
+        },
+        {"abandonedRooms": {"$sum": 1}},
+        {"abandonedRooms": 1},
+        params,
+    )
+
+
+def rc_percentage_abandoned_chats(params: ReportParams) -> list[Stage]:
+    abandoned = {
+        "$cond": [
+            {
+                "$and": [
+                    {"$ifNull": ["$metrics.visitorInactivity", False]},
+                    {"$gte": ["$metrics.visitorInactivity", params.inactivity_timeout]},
+                ]
+            },
+            1,
+            0,
+        ]
+    }
+    percentage = {
+        "$floor": {
+            "$cond": [
+                {"$eq": ["$rooms", 0]},
+                0,
+                {"$divide": [{"$multiply": ["$abandonedChats", 100]}, "$rooms"]},
+            ]
+        }
+    }
+    return _rocketchat(
+        _window(params),
+        {"rooms": {"$sum": 1}, "abandonedChats": {"$sum": abandoned}},
+        {"percentageOfAbandonedChats": percentage},
+        params,
+    )
+
+
+# Rocket.Chat's shared stages per report, by our report's name.
+ROCKETCHAT: dict[str, Callable[[ReportParams], list[Stage]]] = {
+    "amount-of-chats": rc_amount_of_chats,
+    "average-chat-duration-time": rc_average_chat_duration_time,
+    "average-service-time": rc_average_service_time,
+    "average-waiting-time": rc_average_waiting_time,
+    "total-service-time": rc_total_service_time,
+    "total-transferred-chats": rc_total_transferred_chats,
+    "total-abandoned-chats": rc_total_abandoned_chats,
+    "percentage-abandoned-chats": rc_percentage_abandoned_chats,
+}
+
+
+def rocketchat_requests(shared: list[Stage], offset: int = 0) -> tuple[list[Stage], list[Stage]]:
+    """Rocket.Chat's two aggregations: the count, and the page (`$skip` only when the offset
+    is not 0, as its code does)."""
+    page = [*shared, *([{"$skip": offset}] if offset else []), {"$limit": PAGE}]
+    return [*shared, {"$count": "total"}], page
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def seed_peer(url: str, database: str, rooms: int, now: datetime) -> None:
+    """Livechat rooms over 120 days with every field the eight reports read, transfer and
+    ordinary messages, and the indexes: Rocket.Chat's on both collections, plus `{t: 1, ts: 1}`
+    on messages, which the test server's planner needs for the transfer `$match` (real MongoDB
+    uses Rocket.Chat's `{t: 1}`)."""
+    rng = random.Random(rooms)
+    with MongoClient(url, tz_aware=True) as client:
+        db = client[database]
+        room_batch: list[dict[str, Any]] = []
+        message_batch: list[dict[str, Any]] = []
+        for number in range(rooms):
+            created = now - timedelta(seconds=rng.uniform(0, 120 * 86400))
+            room: dict[str, Any] = {"_id": f"room{number}", "t": "l", "ts": created}
+            if rng.random() < 0.9:
+                room["departmentId"] = f"department{rng.randrange(DEPARTMENTS)}"
+            if rng.random() < 0.2:
+                room["waitingResponse"] = True
+            else:
+                served = created + timedelta(seconds=rng.uniform(5, 600))
+                room["servedBy"] = {"_id": f"agent{rng.randrange(30)}", "ts": served}
+                room["responseBy"] = {
+                    "lastMessageTs": served + timedelta(minutes=rng.uniform(1, 30))
+                }
+                room["metrics"] = {"response": {"ft": rng.uniform(5, 600)}}
+            if rng.random() < 0.7:
+                duration = rng.uniform(60, 5400)
+                room["closedAt"] = created + timedelta(seconds=duration)
+                metrics = room.setdefault("metrics", {})
+                metrics["chatDuration"] = duration
+                metrics["serviceTimeDuration"] = duration * 0.8
+                metrics["visitorInactivity"] = rng.choice([0, 120, 4000, 7200])
+            room_batch.append(room)
+            for hop in range(rng.choice([0, 0, 0, 1, 2])):
+                message_batch.append(
+                    {
+                        "_id": f"transfer{number}-{hop}",
+                        "rid": room["_id"],
+                        "t": TRANSFER,
+                        "ts": created + timedelta(minutes=hop + 1),
+                    }
+                )
+            message_batch.append(
+                {"_id": f"message{number}", "rid": room["_id"], "msg": "hi", "ts": created}
+            )
+            if len(room_batch) >= 5000:
+                db[ROOMS].insert_many(room_batch)
+                db[MESSAGES].insert_many(message_batch)
+                room_batch, message_batch = [], []
+        if room_batch:
+            db[ROOMS].insert_many(room_batch)
+            db[MESSAGES].insert_many(message_batch)
+        db[ROOMS].create_index([("t", ASCENDING), ("ts", ASCENDING)])
+        db[ROOMS].create_index(
+            [("departmentId", ASCENDING), ("ts", ASCENDING)],
+            partialFilterExpression={"departmentId": {"$exists": True}, "t": "l"},
+        )
+        db[MESSAGES].create_index([("t", ASCENDING)], sparse=True)
+        db[MESSAGES].create_index([("ts", ASCENDING)])
+        db[MESSAGES].create_index([("t", ASCENDING), ("ts", ASCENDING)])
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+def _timed(db: Any, collection: str, pipeline: list[Stage]) -> tuple[float, list[dict[str, Any]]]:
+    started = time.perf_counter()
+    rows = list(db[collection].aggregate(pipeline))
+    return (time.perf_counter() - started) * 1000, rows
+
+
+def _by_department(rows: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    return {row["_id"]: {k: v for k, v in row.items() if k != "_id"} for row in rows}
+
+
+@dataclass
+class PeerRow:
+    name: str
+    ours_ms: float
+    rocketchat_ms: float
+    ours_aggregations: int
+    rocketchat_aggregations: int
+    target: float
+    same_numbers: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_ms / self.rocketchat_ms
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "ratio": self.ratio, "met": self.ratio <= self.target}
+
+
+def department_reports(db: Any, params: ReportParams, runs: int) -> list[PeerRow]:
+    """Each drop-in report: our one aggregation against Rocket.Chat's two, interleaved run by
+    run so drift in the machine hits both alike; the median run of each."""
+    rows = []
+    for report in REPORTS:
+        ours = report.build(params)
+        count, page = rocketchat_requests(ROCKETCHAT[report.name](params))
+        ours_times, theirs_times = [], []
+        for _ in range(runs):
+            ours_ms, result = _timed(db, report.collection, ours)
+            count_ms, _ = _timed(db, report.collection, count)
+            page_ms, theirs = _timed(db, report.collection, page)
+            ours_times.append(ours_ms)
+            theirs_times.append(count_ms + page_ms)
+        our_rows, _total = read_page(result)
+        rows.append(
+            PeerRow(
+                report.name,
+                statistics.median(ours_times),
+                statistics.median(theirs_times),
+                1,
+                2,
+                TARGET_REPORT_RATIO,
+                _by_department(our_rows) == _by_department(theirs),
+            )
+        )
+    return rows
+
+
+# Later families (the scorecard against the sixteen aggregations Rocket.Chat runs for the same
+# numbers, the agents reports) add a function here returning their PeerRows.
+PEER_SECTIONS: tuple[Callable[[Any, ReportParams, int], list[PeerRow]], ...] = (department_reports,)
+
+
+def peer(url: str, *, rooms: int, runs: int, now: datetime) -> dict[str, Any]:
+    database = "peer"
+    seed_peer(url, database, rooms, now)
+    end = now.replace(hour=23, minute=59, second=59, microsecond=999000)
+    params = ReportParams(
+        start=end - timedelta(days=30) + timedelta(microseconds=1000),
+        end=end,
+        answered=True,
+        inactivity_timeout=INACTIVITY_TIMEOUT,
+    )
+    try:
+        with MongoClient(url, tz_aware=True) as client:
+            db = client[database]
+            rows = [row for section in PEER_SECTIONS for row in section(db, params, runs)]
+            in_window = db[ROOMS].count_documents(
+                {"t": "l", "ts": {"$gte": params.start, "$lte": params.end}}
+            )
+    finally:
+        with MongoClient(url) as client:
+            client.drop_database(database)
+    return {
+        "rooms": rooms,
+        "rooms_in_window": in_window,
+        "runs": runs,
+        "window": {"start": params.start.isoformat(), "end": params.end.isoformat()},
+        "rows": [row.as_dict() for row in rows],
+    }
+
+
+def peer_table(section: dict[str, Any]) -> list[str]:
+    lines = [
+        f"peer: Rocket.Chat's plan beside ours (same server, data and indexes; "
+        f"{section['rooms']} rooms, {section['rooms_in_window']} in the 30-day window; "
+        f"median of {section['runs']} runs of database time)",
+        f"  {'report':30}{'ours ms':>10}{'RC ms':>10}{'aggs':>8}{'ratio':>8}{'target':>8}"
+        "  same numbers",
+    ]
+    for row in section["rows"]:
+        aggregations = f"{row['ours_aggregations']}/{row['rocketchat_aggregations']}"
+        verdict = "" if row["met"] else "  (missed)"
+        lines.append(
+            f"  {row['name']:30}{row['ours_ms']:>10.1f}{row['rocketchat_ms']:>10.1f}"
+            f"{aggregations:>8}{row['ratio']:>8.2f}{'<= ' + str(row['target']):>8}  "
+            f"{'yes' if row['same_numbers'] else 'NO'}{verdict}"
+        )
+    return lines
+
+
+if __name__ == "__main__":  # a quick look on its own: python tests/benchmarks/peer.py URL
+    import sys
+
+    result = peer(
+        sys.argv[1],
+        rooms=int(sys.argv[2]) if len(sys.argv) > 2 else 5000,
+        runs=3,
+        now=datetime.now(UTC),
+    )
+    print("\n".join(peer_table(result)))
