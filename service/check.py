@@ -262,7 +262,18 @@ def _version(build: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(int(part) for part in str(build.get("version", "0")).split("-")[0].split("."))
 
 
-async def _rtt_ms(probe: Probe) -> float:
+async # The driver's names for what it sees of each member, as replSetGetStatus names states.
+DRIVER_STATES = {
+    "RSPrimary": "PRIMARY",
+    "RSSecondary": "SECONDARY",
+    "RSArbiter": "ARBITER",
+    "RSOther": "OTHER",
+    "RSGhost": "OTHER",
+    "Unknown": "UNREACHABLE",
+}
+
+
+def _rtt_ms(probe: Probe) -> float:
     times = []
     for _ in range(PINGS):
         started = time.perf_counter()
@@ -330,12 +341,14 @@ async def _topology(probe: Probe, hello: Mapping[str, Any]) -> Check:
             raise
         # Without clusterMonitor: the states the driver's monitoring sees, which is enough to
         # know where reads can go.
-        members = [(address, state) for address, state, _ in probe.members()]
+        members = [
+            (address, DRIVER_STATES.get(state, state)) for address, state, _ in probe.members()
+        ]
         source = " (as the driver sees them; grant clusterMonitor for the members' own states)"
     readable = [
         state
         for _, state in members
-        if state in ("PRIMARY", "SECONDARY", "RSPrimary", "RSSecondary")
+        if state in ("PRIMARY", "SECONDARY")
     ]
     shown = ", ".join(f"{address} {state}" for address, state in members)
     return Check(

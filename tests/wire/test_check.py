@@ -276,3 +276,19 @@ def test_the_embedded_backend_is_refused_plainly() -> None:
         )
         assert child.returncode == EXIT_UNUSABLE
         assert "check needs a real MONGO_URL" in child.stderr
+
+
+async def test_without_cluster_monitor_the_topology_line_degrades_and_passes(
+    loaded: Backend,
+) -> None:
+    # replSetGetStatus needs clusterMonitor; a user with `read` only gets code 13.
+    async with failpoint(
+        loaded.client, "alwaysOn", failCommands=["replSetGetStatus"], errorCode=13
+    ):
+        status, verdict = await _in_thread(environ(loaded))
+
+    topology = by_name(verdict, "connection")["topology"]
+    assert status == EXIT_OK
+    assert topology["ok"] is True
+    assert "clusterMonitor" in topology["detail"]
+    assert list(topology["data"]["members"].values()) == ["PRIMARY"]
