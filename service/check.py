@@ -262,7 +262,7 @@ def _version(build: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(int(part) for part in str(build.get("version", "0")).split("-")[0].split("."))
 
 
-async # The driver's names for what it sees of each member, as replSetGetStatus names states.
+# The driver's names for what it sees of each member, as replSetGetStatus names states.
 DRIVER_STATES = {
     "RSPrimary": "PRIMARY",
     "RSSecondary": "SECONDARY",
@@ -273,7 +273,7 @@ DRIVER_STATES = {
 }
 
 
-def _rtt_ms(probe: Probe) -> float:
+async def _rtt_ms(probe: Probe) -> float:
     times = []
     for _ in range(PINGS):
         started = time.perf_counter()
@@ -345,11 +345,7 @@ async def _topology(probe: Probe, hello: Mapping[str, Any]) -> Check:
             (address, DRIVER_STATES.get(state, state)) for address, state, _ in probe.members()
         ]
         source = " (as the driver sees them; grant clusterMonitor for the members' own states)"
-    readable = [
-        state
-        for _, state in members
-        if state in ("PRIMARY", "SECONDARY")
-    ]
+    readable = [state for _, state in members if state in ("PRIMARY", "SECONDARY")]
     shown = ", ".join(f"{address} {state}" for address, state in members)
     return Check(
         "connection",
