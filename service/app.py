@@ -8,6 +8,7 @@ from service.core.auth import Authenticator
 from service.core.db import ClientFactory, mongo_ctx, motor_client
 from service.core.metrics import Metrics
 from service.core.workspace import WorkspaceSettings
+from service.dashboard.handlers import security_headers
 from service.http.middleware import answer_middleware
 from service.http.openapi import openapi_document
 from service.http.result_cache import ResultCache
@@ -62,4 +63,5 @@ def create_app(
     app.cleanup_ctx.append(mongo_ctx(client_factory))
     app.cleanup_ctx.append(_analytics_ctx)
     app.add_routes(ROUTES)
+    app.on_response_prepare.append(security_headers)
     return app

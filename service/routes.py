@@ -2,11 +2,14 @@
 
 from aiohttp import web
 
+from service.dashboard import handlers as dashboard
 from service.http import ops
 from service.rocketchat import handlers
 from service.rocketchat.reports import REPORTS
 
 DEPARTMENTS = "/api/v1/livechat/analytics/departments"
+# Our own API: one prefix, so one Ingress rule routes it and Rocket.Chat's /api/v1/ is untouched.
+DASHBOARD_API = "/livechat-analytics/api/v1"
 
 ROUTES = [
     web.get("/healthz", ops.healthz),
@@ -14,4 +17,6 @@ ROUTES = [
     web.get("/metrics", ops.metrics),
     web.get("/api/openapi.json", ops.openapi),
     *(web.get(f"{DEPARTMENTS}/{report.name}", handlers.report(report)) for report in REPORTS),
+    web.get(f"{DASHBOARD_API}/scorecard", dashboard.scorecard_handler),
+    web.get(f"{DASHBOARD_API}/timeseries", dashboard.timeseries_handler),
 ]

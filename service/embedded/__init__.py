@@ -154,6 +154,26 @@ def _livechat_room(
     return room
 
 
+def _departments_beyond_the_active(
+    now: datetime, room_docs: list[Document], agents: list[Document], window: float, seed: int
+) -> list[Document]:
+    """What real workspaces also hold, so our own API's row rules show on the demo: an enabled
+    department without chats (a zero row), a disabled one that still has old chats (a row with
+    its name, only where it has them), a business unit (`type: "u"`, not a department), and
+    chats of a department deleted since (a row named null). Drawn from a generator of their own
+    and appended, so the active departments' rooms are the same as without them."""
+    rng = random.Random(seed + 1)
+    idle = {"_id": _meteor_id(rng), "name": "Returns", "enabled": True, "numAgents": 0}
+    disabled = {"_id": _meteor_id(rng), "name": "Legacy support", "enabled": False}
+    unit = {"_id": _meteor_id(rng), "name": "EMEA", "type": "u", "numAgents": 0}
+    deleted = _meteor_id(rng)
+    for department, count in ((disabled["_id"], 30), (deleted, 25)):
+        for _ in range(count):
+            ts = now - timedelta(seconds=rng.uniform(0, window))
+            room_docs.append(_livechat_room(rng, now, ts, str(department), agents))
+    return [idle, disabled, unit]
+
+
 def generate_demo_data(now: datetime, *, rooms: int = 6000, seed: int = 7) -> Collections:
     """A Rocket.Chat-shaped workspace: departments, agents, livechat rooms over the last four
     months (some without department, some unanswered, some open), other room types, transfer
@@ -215,6 +235,7 @@ def generate_demo_data(now: datetime, *, rooms: int = 6000, seed: int = 7) -> Co
                 "msg": "",
             }
         )
+    departments += _departments_beyond_the_active(now, room_docs, agents, window, seed)
     return {
         "rocketchat_livechat_department": departments,
         "rocketchat_room": room_docs,

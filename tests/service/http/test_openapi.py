@@ -35,6 +35,10 @@ async def test_every_route_of_the_app_is_documented(
     }
     assert routed == set(document["paths"])
     assert len([p for p in routed if "/departments/" in p]) == 8
+    assert {p for p in routed if p.startswith("/livechat-analytics/")} == {
+        "/livechat-analytics/api/v1/scorecard",
+        "/livechat-analytics/api/v1/timeseries",
+    }
 
 
 async def test_document_is_served(client: TestClient, document: dict[str, Any]) -> None:
@@ -45,7 +49,10 @@ async def test_document_is_served(client: TestClient, document: dict[str, Any]) 
 
 def test_reports_require_both_auth_headers(document: dict[str, Any]) -> None:
     schemes = document["components"]["securitySchemes"]
-    assert {s["name"] for s in schemes.values()} == {"X-Auth-Token", "X-User-Id"}
+    assert {schemes[name]["name"] for name in ("authToken", "userId")} == {
+        "X-Auth-Token",
+        "X-User-Id",
+    }
     for report in REPORTS:
         operation = document["paths"][f"/api/v1/livechat/analytics/departments/{report.name}"][
             "get"
