@@ -17,7 +17,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
+from pipelines import calendar, metrics, scorecard, timeseries
+from pipelines.calendar import Window
 from pipelines.params import ReportParams
 from pipelines.stages import Stage
 from service.core.auth import PERMISSIONS, USERS
@@ -51,6 +54,9 @@ DEFAULT_WINDOW_DAYS = 30
 # pipeline when the database has no department to pick.
 PLACEHOLDER_DEPARTMENT = "livechat-analytics-check"
 PINGS = 5
+# Livechat_visitor_inactivity_timeout's default: it changes a `$gte` bound, never the plan.
+DEFAULT_INACTIVITY_TIMEOUT = 3600.0
+UTC_ZONE = ZoneInfo("UTC")
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 # MongoDB's error codes the check explains: AuthenticationFailed and MaxTimeMSExpired.
@@ -170,9 +176,47 @@ def department_reports(start: datetime, end: datetime, department: str | None) -
     return [PlanTarget(report.name, report.collection, report.build(params)) for report in REPORTS]
 
 
-# Every family of pipelines the service runs; a new family (our own API, the agents reports)
-# adds its function here and is explained like the rest.
-PLAN_SOURCES: tuple[PlanSource, ...] = (department_reports,)
+def dashboard(start: datetime, end: datetime, department: str | None) -> list[PlanTarget]:
+    """Our own API: the scorecard with every metric (one aggregation per collection), and the
+    daily time series of one metric per collection, as their handlers build them (UTC)."""
+    window = Window(start, end)
+    departments = None if department is None else (department,)
+    card = scorecard.ScorecardParams(
+        window=window,
+        previous=None,
+        timezone="UTC",
+        metrics=metrics.NAMES,
+        department_ids=departments,
+        inactivity_timeout=DEFAULT_INACTIVITY_TIMEOUT,
+    )
+    targets = [
+        PlanTarget(
+            f"scorecard, {'transfers' if query.collection == MESSAGES else 'rooms'}",
+            query.collection,
+            query.stages,
+        )
+        for query in scorecard.build(card)
+    ]
+    days = calendar.buckets(start, end, UTC_ZONE, "day")
+    for metric in ("chats", "transferredChats"):
+        series = timeseries.TimeseriesParams(
+            window=window,
+            timezone="UTC",
+            metric=metric,
+            interval="day",
+            buckets=tuple(days),
+            split=department is None,
+            department_ids=departments,
+            inactivity_timeout=DEFAULT_INACTIVITY_TIMEOUT,
+        )
+        collection, stages = timeseries.build(series)
+        targets.append(PlanTarget(f"timeseries {metric} by day", collection, stages))
+    return targets
+
+
+# Every family of pipelines the service runs; a new family (the agents reports) adds its
+# function here and is explained like the rest.
+PLAN_SOURCES: tuple[PlanSource, ...] = (department_reports, dashboard)
 
 
 def plan_targets(
@@ -521,7 +565,7 @@ GROUP_TITLES = {
     "connection": "connection",
     "access": "access (the collections the service reads)",
     "index": "indexes (Rocket.Chat's, that the reports rely on)",
-    "plan": "plans (explain of each report over the last {days} days; +department: "
+    "plan": "plans (explain of each pipeline over the last {days} days; +department: "
     "with departmentId={department})",
 }
 
