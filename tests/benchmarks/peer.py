@@ -17,12 +17,15 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pymongo import ASCENDING, MongoClient
 
+from pipelines import calendar, metrics, scorecard, timeseries
+from pipelines.calendar import Window
 from pipelines.params import ReportParams
 from pipelines.stages import Stage, match_on_index, read_page
 from service.rocketchat.reports import REPORTS, ROOMS
@@ -33,6 +36,9 @@ DEPARTMENTS = 12
 PAGE = 50  # Rocket.Chat's default `count`, and ours
 INACTIVITY_TIMEOUT = 3600
 TARGET_REPORT_RATIO = 0.55
+TARGET_SCORECARD_RATIO = 0.25
+TARGET_SCORECARD_VS_REPORTS = 1.0
+TARGET_SERIES_VS_SCORECARD = 1.5
 
 
 # ----------------------------------------------------------------------------- Rocket.Chat's plan
@@ -220,7 +226,7 @@ def seed_peer(url: str, database: str, rooms: int, now: datetime) -> None:
     on messages, which the test server's planner needs for the transfer `$match` (real MongoDB
     uses Rocket.Chat's `{t: 1}`)."""
     rng = random.Random(rooms)
-    with MongoClient(url, tz_aware=True) as client:
+    with MongoClient[dict[str, Any]](url, tz_aware=True) as client:
         db = client[database]
         room_batch: list[dict[str, Any]] = []
         message_batch: list[dict[str, Any]] = []
@@ -290,13 +296,19 @@ def _by_department(rows: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
 
 @dataclass
 class PeerRow:
+    """One comparison. `rocketchat_*` is the yardstick: Rocket.Chat's plan, or for issue 9's
+    rows our own drop-in reports or scorecard (`against` says which)."""
+
     name: str
     ours_ms: float
     rocketchat_ms: float
     ours_aggregations: int
     rocketchat_aggregations: int
     target: float
-    same_numbers: bool
+    same_numbers: bool | None
+    against: str = "Rocket.Chat"
+    # Median database time of each of our aggregations, by collection, where there are several.
+    parts_ms: dict[str, float] | None = None
 
     @property
     def ratio(self) -> float:
@@ -335,9 +347,105 @@ def department_reports(db: Any, params: ReportParams, runs: int) -> list[PeerRow
     return rows
 
 
-# Later families (the scorecard against the sixteen aggregations Rocket.Chat runs for the same
-# numbers, the agents reports) add a function here returning their PeerRows.
-PEER_SECTIONS: tuple[Callable[[Any, ReportParams, int], list[PeerRow]], ...] = (department_reports,)
+Queries = list[tuple[str, list[Stage]]]
+
+
+def _scorecard(params: ReportParams, start: datetime) -> Queries:
+    """One scorecard of the eleven metrics over [start, params.end], as its handler builds it."""
+    card = scorecard.ScorecardParams(
+        window=Window(start, params.end),
+        previous=None,
+        timezone="UTC",
+        metrics=metrics.NAMES,
+        department_ids=None,
+        inactivity_timeout=params.inactivity_timeout,
+    )
+    return [(query.collection, query.stages) for query in scorecard.build(card)]
+
+
+def _run_each(db: Any, queries: Queries) -> list[float]:
+    """Database time of each of a request's aggregations, run one after the other."""
+    return [_timed(db, collection, stages)[0] for collection, stages in queries]
+
+
+def _run_all(db: Any, queries: Queries) -> float:
+    return sum(_run_each(db, queries))
+
+
+def rocketchat_for_the_scorecard(params: ReportParams) -> Queries:
+    """What Rocket.Chat runs for the scorecard's eleven numbers: every department report once
+    and amount-of-chats twice (`chats` is answered plus unanswered), each a count and a page."""
+    requests = [(report, params) for report in REPORTS]
+    requests.append((REPORTS[0], replace(params, answered=not params.answered)))
+    queries: Queries = []
+    for report, report_params in requests:
+        count, page = rocketchat_requests(ROCKETCHAT[report.name](report_params))
+        queries += [(report.collection, count), (report.collection, page)]
+    return queries
+
+
+def dashboard(db: Any, params: ReportParams, runs: int, reports: list[PeerRow]) -> list[PeerRow]:
+    """Our own API: one scorecard of the eleven metrics against what Rocket.Chat runs for the
+    same numbers (issue 15) and against our eight drop-in reports, whose medians were measured
+    just before (issue 9); a 90-day daily series against one scorecard of those 90 days."""
+    card = _scorecard(params, params.start)
+    theirs = rocketchat_for_the_scorecard(params)
+    start_90 = params.end - timedelta(days=90) + timedelta(microseconds=1000)
+    card_90 = _scorecard(params, start_90)
+    series = timeseries.TimeseriesParams(
+        window=Window(start_90, params.end),
+        timezone="UTC",
+        metric="chats",
+        interval="day",
+        buckets=tuple(calendar.buckets(start_90, params.end, ZoneInfo("UTC"), "day")),
+        split=False,
+        department_ids=None,
+        inactivity_timeout=params.inactivity_timeout,
+    )
+    series_queries: Queries = [timeseries.build(series)]
+    card_times, theirs_times, card_90_times, series_times = [], [], [], []
+    for _ in range(runs):  # interleaved, as above
+        card_times.append(_run_each(db, card))
+        theirs_times.append(_run_all(db, theirs))
+        card_90_times.append(_run_all(db, card_90))
+        series_times.append(_run_all(db, series_queries))
+    one_card = statistics.median(sum(times) for times in card_times)
+    parts = {
+        collection: statistics.median(times[number] for times in card_times)
+        for number, (collection, _) in enumerate(card)
+    }
+    return [
+        PeerRow(
+            "scorecard, 11 metrics",
+            one_card,
+            statistics.median(theirs_times),
+            len(card),
+            len(theirs),
+            TARGET_SCORECARD_RATIO,
+            None,
+            parts_ms=parts,
+        ),
+        PeerRow(
+            "scorecard",
+            one_card,
+            sum(row.ours_ms for row in reports),
+            len(card),
+            sum(row.ours_aggregations for row in reports),
+            TARGET_SCORECARD_VS_REPORTS,
+            None,
+            "our 8 drop-in reports",
+        ),
+        PeerRow(
+            "90-day daily series, chats",
+            statistics.median(series_times),
+            statistics.median(card_90_times),
+            len(series_queries),
+            len(card_90),
+            TARGET_SERIES_VS_SCORECARD,
+            None,
+            "a 90-day scorecard",
+        ),
+    ]
 
 
 def peer(url: str, *, rooms: int, runs: int, now: datetime) -> dict[str, Any]:
@@ -351,14 +459,15 @@ def peer(url: str, *, rooms: int, runs: int, now: datetime) -> dict[str, Any]:
         inactivity_timeout=INACTIVITY_TIMEOUT,
     )
     try:
-        with MongoClient(url, tz_aware=True) as client:
+        with MongoClient[dict[str, Any]](url, tz_aware=True) as client:
             db = client[database]
-            rows = [row for section in PEER_SECTIONS for row in section(db, params, runs)]
+            rows = department_reports(db, params, runs)
+            rows += dashboard(db, params, runs, rows)
             in_window = db[ROOMS].count_documents(
                 {"t": "l", "ts": {"$gte": params.start, "$lte": params.end}}
             )
     finally:
-        with MongoClient(url) as client:
+        with MongoClient[dict[str, Any]](url) as client:
             client.drop_database(database)
     return {
         "rooms": rooms,
@@ -374,17 +483,21 @@ def peer_table(section: dict[str, Any]) -> list[str]:
         f"peer: Rocket.Chat's plan beside ours (same server, data and indexes; "
         f"{section['rooms']} rooms, {section['rooms_in_window']} in the 30-day window; "
         f"median of {section['runs']} runs of database time)",
-        f"  {'report':30}{'ours ms':>10}{'RC ms':>10}{'aggs':>8}{'ratio':>8}{'target':>8}"
-        "  same numbers",
+        f"  {'':28}{'ours ms':>10}{'vs ms':>10}{'aggs':>8}{'ratio':>8}{'target':>9}"
+        "  against, same numbers",
     ]
     for row in section["rows"]:
         aggregations = f"{row['ours_aggregations']}/{row['rocketchat_aggregations']}"
+        same = {True: "yes", False: "NO", None: "-"}[row["same_numbers"]]
         verdict = "" if row["met"] else "  (missed)"
         lines.append(
-            f"  {row['name']:30}{row['ours_ms']:>10.1f}{row['rocketchat_ms']:>10.1f}"
-            f"{aggregations:>8}{row['ratio']:>8.2f}{'<= ' + str(row['target']):>8}  "
-            f"{'yes' if row['same_numbers'] else 'NO'}{verdict}"
+            f"  {row['name']:28}{row['ours_ms']:>10.1f}{row['rocketchat_ms']:>10.1f}"
+            f"{aggregations:>8}{row['ratio']:>8.2f}{'<= ' + str(row['target']):>9}  "
+            f"{row['against']}, {same}{verdict}"
         )
+        if row["parts_ms"]:
+            parts = ", ".join(f"{name} {ms:.1f} ms" for name, ms in row["parts_ms"].items())
+            lines.append(f"  {'':28}of which: {parts}")
     return lines
 
 
