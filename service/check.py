@@ -246,11 +246,14 @@ def _first(explained: Mapping[str, Any], key: str) -> Iterator[Mapping[str, Any]
 
 
 def _plan_nodes(node: Any) -> Iterator[Mapping[str, Any]]:
+    """Every stage of a winning plan, through `inputStage(s)`, `queryPlan` and each shard's
+    `winningPlan` (a sharded plan nests them), never into plans the planner rejected."""
     if isinstance(node, Mapping):
         if "stage" in node:
             yield node
-        for value in node.values():
-            yield from _plan_nodes(value)
+        for key, value in node.items():
+            if key != "rejectedPlans":
+                yield from _plan_nodes(value)
     elif isinstance(node, list):
         for value in node:
             yield from _plan_nodes(value)

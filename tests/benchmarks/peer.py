@@ -501,13 +501,16 @@ def peer_table(section: dict[str, Any]) -> list[str]:
     return lines
 
 
-if __name__ == "__main__":  # a quick look on its own: python tests/benchmarks/peer.py URL
+if __name__ == "__main__":  # the section alone: python tests/benchmarks/peer.py URL [ROOMS [RUNS]]
+    import json
     import sys
 
+    arguments = sys.argv[1:]
     result = peer(
-        sys.argv[1],
-        rooms=int(sys.argv[2]) if len(sys.argv) > 2 else 5000,
-        runs=3,
-        now=datetime.now(UTC),
+        arguments[0],
+        rooms=int(arguments[1]) if len(arguments) > 1 else 10_000,
+        runs=int(arguments[2]) if len(arguments) > 2 else 3,
+        now=datetime(2026, 11, 24, tzinfo=UTC),
     )
     print("\n".join(peer_table(result)))
+    print(json.dumps(result, indent=2))

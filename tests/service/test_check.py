@@ -68,6 +68,21 @@ def test_a_collection_scan_on_any_shard_is_a_collection_scan() -> None:
     assert plan.docs_examined == 1000
 
 
+def test_a_plan_merged_from_shards_counts_each_shards_winning_plan_only() -> None:
+    # A pipeline pushed down through mongos: SHARD_MERGE over each shard's own plans.
+    shards = [
+        {"shardName": "a", "winningPlan": IXSCAN, "rejectedPlans": [{"stage": "COLLSCAN"}]},
+        {"shardName": "b", "winningPlan": IXSCAN, "rejectedPlans": []},
+    ]
+    explained = {
+        "queryPlanner": {"winningPlan": {"stage": "SHARD_MERGE", "shards": shards}},
+        "executionStats": STATS,
+    }
+    plan = summarize(explained)
+    assert not plan.collection_scan
+    assert plan.stages.count("IXSCAN") == 2
+
+
 def test_rejected_plans_do_not_count() -> None:
     explained = {
         "queryPlanner": {"winningPlan": IXSCAN, "rejectedPlans": [{"stage": "COLLSCAN"}]},
