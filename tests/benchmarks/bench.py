@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from peer import peer, peer_table  # tests/benchmarks/peer.py, beside this script
+from peer import PEER_ROOMS, peer, peer_table  # tests/benchmarks/peer.py, beside this script
 from pymongo import ASCENDING, MongoClient, monitoring
 from pymongo.errors import PyMongoError
 
@@ -470,7 +470,7 @@ def main() -> None:
         results["scale"] = scale(mongo_url, sizes, 2 if args.quick else 3, 8)
         results["peer"] = peer(
             mongo_url,
-            rooms=1_000 if args.quick else 10_000,
+            rooms=1_000 if args.quick else PEER_ROOMS,
             runs=2 if args.quick else 3,
             now=NOW,
         )
