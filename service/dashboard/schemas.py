@@ -217,7 +217,8 @@ def _raw(schema: Schema, query: MultiMapping[str]) -> dict[str, Any]:
     raw: dict[str, Any] = {name: query[name] for name in names if name not in REPEATABLE}
     if "departmentId" in query:
         ids = query.getall("departmentId")
-        if len(ids) > MAX_DEPARTMENTS:
+        # Duplicates count once, for the limit too (the request line bounds the raw count).
+        if len(set(ids)) > MAX_DEPARTMENTS:
             raise InvalidParams(
                 f"'departmentId' must not be given more than {MAX_DEPARTMENTS} times"
             )
@@ -374,7 +375,8 @@ def _integers(names: tuple[str, ...]) -> dict[str, fields.Field[Any]]:
     return {name: fields.Integer() for name in names}
 
 
-@functools.cache
+# Bounded: callers choose the metrics and their order (11! orders), and each is a schema class.
+@functools.lru_cache(maxsize=256)
 def scorecard_response(names: tuple[str, ...], compare: bool) -> Schema:
     """The scorecard's response schema for these metrics (keys in the order asked for)."""
     values = Schema.from_dict(_integers(names), name="ScorecardValues")

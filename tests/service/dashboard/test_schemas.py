@@ -192,6 +192,14 @@ async def test_401_comes_before_403_before_400(db: Any, client: TestClient, url:
     assert (await client.get(url, params=bad, headers=MANAGER)).status == 400
 
 
+async def test_duplicate_department_ids_count_once(db: Any, client: TestClient) -> None:
+    await seed_auth(db)
+    query = [*WINDOW, *(("departmentId", f"d{n % 100}") for n in range(150))]
+    status, body = await answer(client, SCORECARD, query)
+    assert status == 200
+    assert len(body["departments"]) == 100
+
+
 async def test_too_many_split_values_without_department_ids_is_a_400(
     db: Any, client: TestClient
 ) -> None:
