@@ -26,7 +26,7 @@ from pipelines.stages import Stage
 from service.core.auth import PERMISSIONS, USERS
 from service.core.db import UNAUTHORIZED, Probe, ProbeError, open_probe
 from service.core.workspace import SETTINGS_COLLECTION
-from service.rocketchat.reports import REPORTS, ROOMS
+from service.rocketchat.reports import REPORTS, ROOMS, Report
 from service.settings import Settings, SettingsError, load_settings
 
 MESSAGES = "rocketchat_message"
@@ -169,11 +169,21 @@ class PlanTarget:
 PlanSource = Callable[[datetime, datetime, str | None], list[PlanTarget]]
 
 
-def department_reports(start: datetime, end: datetime, department: str | None) -> list[PlanTarget]:
-    """The eight drop-in reports, from the registry the routes are built from (so this list
-    cannot drift from what the service runs)."""
+def report_label(report: Report) -> str:
+    # Rocket.Chat's agents family repeats a department report's name (average-service-time);
+    # its reports carry their family (`family`, absent before that family joined the registry).
+    family = getattr(report, "family", "departments")
+    return report.name if family == "departments" else f"{family}/{report.name}"
+
+
+def drop_in_reports(start: datetime, end: datetime, department: str | None) -> list[PlanTarget]:
+    """Every drop-in report, from the registry the routes are built from (so this list cannot
+    drift from what the service runs)."""
     params = ReportParams(start=start, end=end, department_id=department)
-    return [PlanTarget(report.name, report.collection, report.build(params)) for report in REPORTS]
+    return [
+        PlanTarget(report_label(report), report.collection, report.build(params))
+        for report in REPORTS
+    ]
 
 
 def dashboard(start: datetime, end: datetime, department: str | None) -> list[PlanTarget]:
@@ -214,9 +224,9 @@ def dashboard(start: datetime, end: datetime, department: str | None) -> list[Pl
     return targets
 
 
-# Every family of pipelines the service runs; a new family (the agents reports) adds its
-# function here and is explained like the rest.
-PLAN_SOURCES: tuple[PlanSource, ...] = (department_reports, dashboard)
+# Every family of pipelines the service runs beyond the drop-in registry (whose every report,
+# either family, `drop_in_reports` explains); a new one adds its function here.
+PLAN_SOURCES: tuple[PlanSource, ...] = (drop_in_reports, dashboard)
 
 
 def plan_targets(

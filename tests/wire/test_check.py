@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from service.check import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, main
+from service.check import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, main, report_label
 from service.rocketchat.reports import REPORTS
 from tests.conftest import Backend
 from tests.factories import create_rocketchat_room_indexes, room, seed_auth
@@ -138,7 +138,7 @@ async def test_a_loaded_database_with_rocketchats_indexes_passes_every_check(
     # Every report of the registry and our own API's aggregations, with and without a
     # department, as an index scan.
     plans = by_name(verdict, "plan")
-    names = [report.name for report in REPORTS] + [
+    names = [report_label(report) for report in REPORTS] + [
         "scorecard, rooms",
         "scorecard, transfers",
         "timeseries chats by day",
