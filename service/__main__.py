@@ -1,4 +1,5 @@
-"""Command line: `python -m service [--embedded [--fixtures DIR]] [--host H] [--port P]`."""
+"""Command line: `python -m service [--embedded [--fixtures DIR]] [--host H] [--port P]`, and
+`python -m service check [--window-days N] [--json]` (service/check.py)."""
 
 import argparse
 import logging
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from service import check
 from service.app import create_app
 from service.core.db import ClientFactory, motor_client
 from service.core.logs import setup_logging
@@ -113,7 +115,11 @@ def _embedded_factory(fixtures: Path | None, now: datetime) -> ClientFactory:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if "check" in words:  # `check` is a command of its own, wherever `--embedded` stands
+        words.remove("check")
+        return check.main(words, os.environ if environ is None else environ)
+    args = _parser().parse_args(words)
     try:
         settings: Settings = load_settings(os.environ if environ is None else environ)
     except SettingsError as error:
