@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from service.dashboard import handlers as dashboard
+from service.dashboard import page
 from service.http import ops
 from service.rocketchat import handlers
 from service.rocketchat.reports import REPORTS
@@ -19,4 +20,8 @@ ROUTES = [
     *(web.get(f"{DEPARTMENTS}/{report.name}", handlers.report(report)) for report in REPORTS),
     web.get(f"{DASHBOARD_API}/scorecard", dashboard.scorecard_handler),
     web.get(f"{DASHBOARD_API}/timeseries", dashboard.timeseries_handler),
+    # The dashboard page and its files.
+    web.get(page.PAGE.rstrip("/"), page.to_page),
+    web.get(page.PAGE, page.index),
+    web.get(page.PAGE + "static/{path:.+}", page.asset),
 ]

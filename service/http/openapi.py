@@ -2,6 +2,7 @@
 registry, so a new report is documented the moment it is routed. Error examples are the bodies
 the error classes actually send."""
 
+import re
 from collections.abc import Iterable
 from importlib.metadata import version
 from typing import Any
@@ -14,6 +15,7 @@ from marshmallow import Schema, fields
 
 from pipelines import metrics
 from service.dashboard import schemas as dashboard
+from service.dashboard.page import OPENAPI_OPERATIONS as PAGE_OPERATIONS
 from service.http.errors import (
     BadRequest,
     DatabaseTimeout,
@@ -27,6 +29,7 @@ from service.rocketchat.schemas import JsNumber
 
 JSON = "application/json"
 CSV = "text/csv"
+_CUSTOM_PATTERN = re.compile(r"\{(\w+):[^}]+\}")
 # Both headers, as Rocket.Chat requires.
 SECURITY: list[dict[str, list[str]]] = [{"authToken": [], "userId": []}]
 # Our own API also takes Rocket.Chat's cookies from same-origin browser requests.
@@ -327,6 +330,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    **PAGE_OPERATIONS,
 }
 
 
@@ -362,7 +366,7 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
     reports = {report.name: report for report in REPORTS}
     ours = _dashboard_operations()
     for route in routes:
-        path = route.path
+        path = _CUSTOM_PATTERN.sub(r"{\1}", route.path)  # aiohttp's `{name:regex}` → `{name}`
         name = path.rsplit("/", 1)[-1]
         if path in _OPERATIONS:
             spec.path(path=path, operations=_OPERATIONS[path])
