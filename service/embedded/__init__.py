@@ -1,8 +1,9 @@
 """The embedded backend: an in-process MongoDB stand-in, seeded with demo data or mongoexport files.
 
 `make run` serves this, so the service can be tried with nothing installed. It runs the same
-pipelines through mongomock-motor; see ../shared/TESTING.md for where that backend and MongoDB
-differ (none of the differences shows in these reports' answers).
+pipelines through mongomock, off the event loop (backend.py, aggregation.py); see
+../shared/TESTING.md for where that backend and MongoDB differ (none of the differences shows in
+these reports' answers).
 """
 
 import json
@@ -17,9 +18,9 @@ from typing import Any
 import mongomock
 from bson import json_util
 from bson.errors import BSONError
-from mongomock_motor import AsyncMongoMockClient
 
 from service.core.auth import PERMISSIONS, USERS, VIEW_LIVECHAT_MANAGER, hash_token
+from service.embedded.backend import EmbeddedClient
 from service.settings import Settings
 
 Document = dict[str, Any]
@@ -357,13 +358,14 @@ def embedded_client_factory(collections: Mapping[str, list[Document]]) -> Callab
     """A `client_factory` for `create_app` that serves `collections` from memory."""
 
     def factory(settings: Settings) -> Any:
-        # Seeded through mongomock's synchronous client, then wrapped for asyncio: no event
-        # loop is needed to load the data, and start-up stays a plain function call.
+        # Seeded through mongomock's synchronous client, then wrapped so that every operation
+        # runs off the event loop (backend.py): no event loop is needed to load the data, and
+        # start-up stays a plain function call.
         backend: Any = mongomock.MongoClient()
         database = backend[settings.mongo_database]
         for name, documents in collections.items():
             if documents:
                 database[name].insert_many([dict(d) for d in documents])
-        return AsyncMongoMockClient(mock_mongo_client=backend)
+        return EmbeddedClient(backend)
 
     return factory

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
+import embedded_bench  # this folder's embedded_bench.py: the "embedded" section
 from pymongo import ASCENDING, MongoClient, monitoring
 from pymongo.errors import PyMongoError
 
@@ -467,8 +468,11 @@ def main() -> None:
         results["cold"] = cold_path(mongo_url, 20 if args.quick else 200)
         results["round_trips"] = round_trips(mongo_url, 5 if args.quick else 20)
         results["scale"] = scale(mongo_url, sizes, 2 if args.quick else 3, 8)
+    with service(service_env(None, RESULT_CACHE_TTL_SECONDS="0"), "--embedded") as (base, pid):
+        results["embedded"] = embedded_bench.measure(base, pid, http_get, 2 if args.quick else 5)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
+    print("\n" + embedded_bench.table(results["embedded"]))
     print(f"\nwritten to {args.out}")
 
 
