@@ -31,6 +31,7 @@ DEMO_TOKEN = "demo-manager-token"
 DEMO_AGENT_ID = "demo-agent"
 DEMO_AGENT_TOKEN = "demo-agent-token"
 MANAGER_ROLE = "livechat-manager"
+ROOMS = "rocketchat_room"
 
 _METEOR_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
 _DEPARTMENTS = ("Sales", "Support", "Billing", "Onboarding", "Technical", "Partners")
@@ -325,6 +326,11 @@ def load_fixtures(directory: Path) -> Collections:
     files = sorted(directory.glob("*.json"))
     if not files:
         raise FixtureError(directory, None, "no <collection>.json files found")
+    if not (directory / f"{ROOMS}.json").is_file():
+        # Every report reads the rooms: without them the service would answer empty reports.
+        raise FixtureError(
+            directory, None, f"no {ROOMS}.json (export the rooms: mongoexport -c {ROOMS})"
+        )
     return {path.stem: read_export(path) for path in files}
 
 

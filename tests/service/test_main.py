@@ -47,6 +47,14 @@ def test_bad_fixture_file_fails_start_up_with_file_and_line(
     assert "rocketchat_room.json:2" in capsys.readouterr().err
 
 
+def test_fixture_folder_without_rooms_fails_start_up(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "users.json").write_text('{"_id": "u1"}\n')
+    assert main(["--embedded", "--fixtures", str(tmp_path)], environ={}) == 2
+    assert "no rocketchat_room.json" in capsys.readouterr().err
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
