@@ -35,6 +35,8 @@ NO_DATABASE = (
 )
 
 
+LOOPBACK = "127.0.0.1"
+
 # The exit status when the shutdown timeout ran out with work still running.
 EXIT_SHUTDOWN_TIMED_OUT = 1
 
@@ -84,7 +86,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="with --embedded: load DIR/<collection>.json mongoexport files instead of demo data",
     )
-    parser.add_argument("--host", help="address to listen on (default: $HOST, then 0.0.0.0)")
+    parser.add_argument(
+        "--host",
+        help="address to listen on (default: $HOST, then 0.0.0.0; with --embedded, 127.0.0.1)",
+    )
     parser.add_argument("--port", type=int, help="port to listen on (default: $PORT, then 8080)")
     return parser
 
@@ -114,8 +119,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(error, file=sys.stderr)
         return 2
     setup_logging(settings)
-    host = args.host if args.host is not None else settings.host
     port = args.port if args.port is not None else settings.port
+    # The embedded mode serves a documented demo token, and perhaps someone's real export
+    # (--fixtures): this machine only, unless --host asks for more.
+    default_host = LOOPBACK if args.embedded else settings.host
+    host = args.host if args.host is not None else default_host
     now = datetime.now(UTC)
 
     if args.fixtures is not None and not args.embedded:
@@ -129,6 +137,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return 2
         source = f"fixtures from {args.fixtures}" if args.fixtures else "generated demo data"
         log.info("serving the embedded database (%s)", source)
+        if host == LOOPBACK:
+            print(
+                f"Listening on {LOOPBACK} only (embedded mode): "
+                "--host 0.0.0.0 accepts other machines too.",
+                flush=True,
+            )
         print(f"Try it:\n  {demo_curl(host, port, now)}\n", flush=True)
     elif settings.mongo_url is None:
         print(NO_DATABASE, file=sys.stderr)

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import shlex
 import signal
 import socket
@@ -77,24 +78,27 @@ async def test_embedded_service_prints_a_curl_that_works_and_stops_on_sigterm() 
         "-m",
         "service",
         "--embedded",
-        "--host",
-        "127.0.0.1",
         "--port",
         str(port),
         cwd=ROOT,
+        env={**os.environ, "HOST": "0.0.0.0"},  # --embedded keeps to loopback regardless
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     assert process.stdout is not None
     try:
         curl = ""
+        printed = []
         async with asyncio.timeout(60):
             while not curl:
                 line = (await process.stdout.readline()).decode()
                 assert line, "the service exited before printing its curl"
+                printed.append(line)
                 if line.strip().startswith("curl "):
                     curl = line.strip()
+        assert any(line.startswith("Listening on 127.0.0.1 only") for line in printed), printed
         url, headers = _curl_request(curl)
+        assert url.startswith(f"http://127.0.0.1:{port}/")
         async with aiohttp.ClientSession() as session, asyncio.timeout(60):
             while True:  # the banner comes just before the listener opens
                 try:
