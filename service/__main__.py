@@ -1,8 +1,10 @@
 """Command line: `python -m service [--embedded [--fixtures DIR]] [--host H] [--port P]`."""
 
 import argparse
+import errno
 import logging
 import os
+import socket
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -36,6 +38,8 @@ NO_DATABASE = (
 
 
 LOOPBACK = "127.0.0.1"
+# Port taken, address not on this machine, port not allowed: the operator's to fix.
+_CANNOT_LISTEN = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
 
 # The exit status when the shutdown timeout ran out with work still running.
 EXIT_SHUTDOWN_TIMED_OUT = 1
@@ -155,14 +159,26 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     app = create_app(settings, client_factory=factory)
     app.on_shutdown.append(_exit_at_deadline(settings.shutdown_timeout_seconds))
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        shutdown_timeout=settings.shutdown_timeout_seconds,
-        access_log=None,  # the answer middleware writes the access log, with the request id
-        print=lambda message: log.info("%s", message.strip()),
-    )
+    try:
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            shutdown_timeout=settings.shutdown_timeout_seconds,
+            access_log=None,  # the answer middleware writes the access log, with the request id
+            print=lambda message: log.info("%s", message.strip()),
+        )
+    except OSError as error:
+        # Resolving and binding the address are the only steps of run_app that raise these;
+        # like a configuration error: one line, exit status 2.
+        if isinstance(error, socket.gaierror):
+            reason = str(error.strerror)
+        elif error.errno in _CANNOT_LISTEN:
+            reason = os.strerror(error.errno)
+        else:
+            raise
+        print(f"cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,6 +1,7 @@
 """The command line: refusing to start without a database, and `--embedded` end to end."""
 
 import asyncio
+import errno
 import json
 import os
 import shlex
@@ -54,6 +55,35 @@ def test_fixture_folder_without_rooms_fails_start_up(
     (tmp_path / "users.json").write_text('{"_id": "u1"}\n')
     assert main(["--embedded", "--fixtures", str(tmp_path)], environ={}) == 2
     assert "no rocketchat_room.json" in capsys.readouterr().err
+
+
+async def test_port_in_use_is_one_line_and_exit_status_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "MONGO_URL": f"mongodb://127.0.0.1:{_free_port()}/rocketchat",
+            "LOG_LEVEL": "WARNING",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "service",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(60):
+            out, err = await process.communicate()
+    assert process.returncode == 2
+    assert out == b""
+    assert err.decode().splitlines() == [
+        f"cannot listen on 127.0.0.1:{port}: {os.strerror(errno.EADDRINUSE)}"
+    ]
 
 
 def _free_port() -> int:
