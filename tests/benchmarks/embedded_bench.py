@@ -79,6 +79,7 @@ def measure(base: str, pid: int, http_get: Any, repeats: int) -> dict[str, Any]:
         "rows": rows,
         "target_ms": TARGET_MS,
         "all_under_target": all(row["p50_ms"] < TARGET_MS for row in rows),
+        "all_under_target_cpu": all(row["cpu_ms"] < TARGET_MS for row in rows),
         "healthz_during_misses_p50_ms": statistics.median(health) if health else float("nan"),
         "healthz_during_misses_max_ms": max(health, default=float("nan")),
         "healthz_samples": len(health),
@@ -99,8 +100,9 @@ def table(results: dict[str, Any]) -> str:
         )
     for name, cells in by_report.items():
         lines.append(f"  {name:30}{''.join(cells)}")
-    verdict = "all under" if results["all_under_target"] else "NOT all under"
-    lines.append(f"  {verdict} the target of {results['target_ms']:.0f} ms")
+    for column, key in (("p50", "all_under_target"), ("cpu", "all_under_target_cpu")):
+        verdict = "all under" if results[key] else "NOT all under"
+        lines.append(f"  {column}: {verdict} the target of {results['target_ms']:.0f} ms")
     lines.append(
         f"  /healthz while 8 uncached reports run: {results['healthz_samples']} answers, "
         f"p50 {results['healthz_during_misses_p50_ms']:.1f} ms, "
