@@ -2,8 +2,10 @@
 `python -m service check [--window-days N] [--json]` (service/check.py)."""
 
 import argparse
+import errno
 import logging
 import os
+import socket
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -37,6 +39,10 @@ NO_DATABASE = (
     "or run with --embedded to try the service on generated demo data."
 )
 
+
+LOOPBACK = "127.0.0.1"
+# Port taken, address not on this machine, port not allowed: the operator's to fix.
+_CANNOT_LISTEN = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
 
 # The exit status when the shutdown timeout ran out with work still running.
 EXIT_SHUTDOWN_TIMED_OUT = 1
@@ -87,7 +93,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="with --embedded: load DIR/<collection>.json mongoexport files instead of demo data",
     )
-    parser.add_argument("--host", help="address to listen on (default: $HOST, then 0.0.0.0)")
+    parser.add_argument(
+        "--host",
+        help="address to listen on (default: $HOST, then 0.0.0.0; with --embedded, 127.0.0.1)",
+    )
     parser.add_argument("--port", type=int, help="port to listen on (default: $PORT, then 8080)")
     return parser
 
@@ -126,8 +135,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(error, file=sys.stderr)
         return 2
     setup_logging(settings)
-    host = args.host if args.host is not None else settings.host
     port = args.port if args.port is not None else settings.port
+    # The embedded mode serves a documented demo token, and perhaps someone's real export
+    # (--fixtures): this machine only, unless --host asks for more.
+    default_host = LOOPBACK if args.embedded else settings.host
+    host = args.host if args.host is not None else default_host
     now = datetime.now(UTC)
 
     if args.fixtures is not None and not args.embedded:
@@ -141,6 +153,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return 2
         source = f"fixtures from {args.fixtures}" if args.fixtures else "generated demo data"
         log.info("serving the embedded database (%s)", source)
+        if host == LOOPBACK:
+            print(
+                f"Listening on {LOOPBACK} only (embedded mode): "
+                "--host 0.0.0.0 accepts other machines too.",
+                flush=True,
+            )
         print(f"Open the dashboard (demo manager pre-filled):\n  {page_url(host, port)}\n")
         print(f"Try it:\n  {demo_curl(host, port, now)}\n", flush=True)
         demo = DemoSignIn(DEMO_USER_ID, DEMO_TOKEN)
@@ -155,14 +173,26 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     app = create_app(settings, client_factory=factory, demo_sign_in=demo)
     app.on_shutdown.append(_exit_at_deadline(settings.shutdown_timeout_seconds))
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        shutdown_timeout=settings.shutdown_timeout_seconds,
-        access_log=None,  # the answer middleware writes the access log, with the request id
-        print=lambda message: log.info("%s", message.strip()),
-    )
+    try:
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            shutdown_timeout=settings.shutdown_timeout_seconds,
+            access_log=None,  # the answer middleware writes the access log, with the request id
+            print=lambda message: log.info("%s", message.strip()),
+        )
+    except OSError as error:
+        # Resolving and binding the address are the only steps of run_app that raise these;
+        # like a configuration error: one line, exit status 2.
+        if isinstance(error, socket.gaierror):
+            reason = str(error.strerror)
+        elif error.errno in _CANNOT_LISTEN:
+            reason = os.strerror(error.errno)
+        else:
+            raise
+        print(f"cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -169,7 +169,13 @@ class Mongo:
     async def ping(self, timeout_seconds: float) -> bool:
         try:
             await asyncio.wait_for(self._db.command("ping"), timeout_seconds)
-        except (PyMongoError, TimeoutError) as error:
+        except TimeoutError:
+            # Ours, not the driver's: say what it was and the budget (READINESS_TIMEOUT_MS).
+            log.warning(
+                "mongodb ping failed: no answer within %d ms", round(timeout_seconds * 1000)
+            )
+            return False
+        except PyMongoError as error:
             log.warning("mongodb ping failed: %s: %s", type(error).__name__, error)
             return False
         return True

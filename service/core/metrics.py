@@ -4,8 +4,20 @@ refuse the second set of names).
 What to alert on is in the README's "Operate" section.
 """
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections.abc import Iterator
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.aiohttp import make_aiohttp_handler
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 PREFIX = "livechat_analytics"
 # Cached answers take tens of microseconds, aggregations up to MONGO_MAX_TIME_MS.
@@ -28,9 +40,44 @@ _LATENCY_BUCKETS = (
 )
 
 
+# The `kind` labels of the MongoDB error counter (service.core.db): exported at 0 from the start,
+# so `rate()` and `increase()` alerts see a series before the first error.
+DATABASE_ERROR_KINDS = ("timeout", "unavailable")
+
+
+class WithoutCreated(Collector):
+    """`registry`'s metrics without the `<name>_created` series of counters and histograms.
+
+    Those series hold each child's creation time: one more series per label set, which no
+    dashboard or alert here reads. prometheus_client can drop them only process-wide
+    (`disable_created_metrics()`, or PROMETHEUS_DISABLE_CREATED_SERIES read when it is first
+    imported), which would reach every registry in the process; filtering the scrape keeps the
+    choice with this app's own registry.
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def describe(self) -> list[Metric]:
+        # No names up front: a registry built with `support_collectors_without_names` then
+        # collects this on every scrape, `name[]` filters included, and filters the samples.
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        for metric in self._registry.collect():  # fresh Metric objects on every collect
+            created = f"{metric.name}_created"
+            metric.samples = [sample for sample in metric.samples if sample.name != created]
+            yield metric
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # The standard process_* (CPU, memory, file descriptors) and python_* (version, garbage
+        # collector) series, on this app's registry rather than the global one.
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         self.requests = Counter(
             f"{PREFIX}_http_requests",
             "HTTP requests answered, by route template, method and status.",
@@ -65,6 +112,8 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        for kind in DATABASE_ERROR_KINDS:
+            self.database_errors.labels(kind)
         self.auth_cache = Counter(
             f"{PREFIX}_auth_cache_lookups",
             "Permission checks answered from the auth cache (hit) or the database (miss).",
@@ -82,7 +131,9 @@ class Metrics:
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.auth_hit, self.auth_miss = (self.auth_cache.labels(r) for r in ("hit", "miss"))
         self.result_hit, self.result_miss = (self.result_cache.labels(r) for r in ("hit", "miss"))
-        self.handler = make_aiohttp_handler(self.registry)
+        exposed = CollectorRegistry(support_collectors_without_names=True)
+        exposed.register(WithoutCreated(self.registry))
+        self.handler = make_aiohttp_handler(exposed)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method, status)

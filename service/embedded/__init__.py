@@ -1,8 +1,9 @@
 """The embedded backend: an in-process MongoDB stand-in, seeded with demo data or mongoexport files.
 
 `make run` serves this, so the service can be tried with nothing installed. It runs the same
-pipelines through mongomock-motor; see ../shared/TESTING.md for where that backend and MongoDB
-differ (none of the differences shows in these reports' answers).
+pipelines through mongomock, off the event loop (backend.py, aggregation.py); see
+../shared/TESTING.md for where that backend and MongoDB differ (none of the differences shows in
+these reports' answers).
 """
 
 import json
@@ -17,9 +18,9 @@ from typing import Any
 import mongomock
 from bson import json_util
 from bson.errors import BSONError
-from mongomock_motor import AsyncMongoMockClient
 
 from service.core.auth import PERMISSIONS, USERS, VIEW_LIVECHAT_MANAGER, hash_token
+from service.embedded.backend import EmbeddedClient
 from service.settings import Settings
 
 Document = dict[str, Any]
@@ -30,6 +31,7 @@ DEMO_TOKEN = "demo-manager-token"
 DEMO_AGENT_ID = "demo-agent"
 DEMO_AGENT_TOKEN = "demo-agent-token"
 MANAGER_ROLE = "livechat-manager"
+ROOMS = "rocketchat_room"
 
 _METEOR_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
 _DEPARTMENTS = ("Sales", "Support", "Billing", "Onboarding", "Technical", "Partners")
@@ -345,6 +347,11 @@ def load_fixtures(directory: Path) -> Collections:
     files = sorted(directory.glob("*.json"))
     if not files:
         raise FixtureError(directory, None, "no <collection>.json files found")
+    if not (directory / f"{ROOMS}.json").is_file():
+        # Every report reads the rooms: without them the service would answer empty reports.
+        raise FixtureError(
+            directory, None, f"no {ROOMS}.json (export the rooms: mongoexport -c {ROOMS})"
+        )
     return {path.stem: read_export(path) for path in files}
 
 
@@ -378,13 +385,14 @@ def embedded_client_factory(collections: Mapping[str, list[Document]]) -> Callab
     """A `client_factory` for `create_app` that serves `collections` from memory."""
 
     def factory(settings: Settings) -> Any:
-        # Seeded through mongomock's synchronous client, then wrapped for asyncio: no event
-        # loop is needed to load the data, and start-up stays a plain function call.
+        # Seeded through mongomock's synchronous client, then wrapped so that every operation
+        # runs off the event loop (backend.py): no event loop is needed to load the data, and
+        # start-up stays a plain function call.
         backend: Any = mongomock.MongoClient()
         database = backend[settings.mongo_database]
         for name, documents in collections.items():
             if documents:
                 database[name].insert_many([dict(d) for d in documents])
-        return AsyncMongoMockClient(mock_mongo_client=backend)
+        return EmbeddedClient(backend)
 
     return factory

@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from peer import PEER_ROOMS, peer, peer_table  # tests/benchmarks/peer.py, beside this script
+import embedded_bench  # this folder's embedded_bench.py: the "embedded" section
 from pymongo import ASCENDING, MongoClient, monitoring
 from pymongo.errors import PyMongoError
 
@@ -474,9 +475,12 @@ def main() -> None:
             runs=2 if args.quick else 3,
             now=NOW,
         )
+    with service(service_env(None, RESULT_CACHE_TTL_SECONDS="0"), "--embedded") as (base, pid):
+        results["embedded"] = embedded_bench.measure(base, pid, http_get, 2 if args.quick else 5)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
     print("\n" + "\n".join(peer_table(results["peer"])))
+    print("\n" + embedded_bench.table(results["embedded"]))
     print(f"\nwritten to {args.out}")
 
 

@@ -246,9 +246,13 @@ def test_grace_period_outlasts_the_graceful_shutdown(
     assert settings.shutdown_timeout_seconds < 30  # below Kubernetes' default grace period
 
 
-def test_mongo_url_comes_from_rocketchats_helm_secret(container: dict[str, Any]) -> None:
+# The read-only user's own Secret (README, "Operate"), never Rocket.Chat's read-write URL.
+MONGO_SECRET = {"name": "livechat-analytics-mongo", "key": "mongo-url"}
+
+
+def test_mongo_url_comes_from_the_read_only_users_own_secret(container: dict[str, Any]) -> None:
     (mongo,) = [e for e in container["env"] if e["name"] == "MONGO_URL"]
-    assert mongo["valueFrom"]["secretKeyRef"]["key"] == "mongo-uri"
+    assert mongo["valueFrom"]["secretKeyRef"] == MONGO_SECRET
     assert "value" not in mongo
 
 
@@ -269,25 +273,101 @@ def test_the_app_serves_the_whole_contract_family() -> None:
     assert REPORT_PATHS == CONTRACT_PATHS
 
 
-def test_ingress_sends_exactly_the_reports_here() -> None:
+# Our own API and page live under this prefix; everything else there is Rocket.Chat's.
+OWN_PREFIX = "/livechat-analytics/"
+
+
+def test_ingress_sends_exactly_the_reports_and_our_prefix_here() -> None:
     ingress = one(KUBERNETES / "routing" / "ingress.yaml", "Ingress")
     paths = [p for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
-    assert {p["path"] for p in paths} == CONTRACT_PATHS
-    assert {p["path"] for p in paths} >= REPORT_PATHS  # every report the app serves reaches it
-    assert len(paths) == len(CONTRACT_PATHS)
-    assert {p["pathType"] for p in paths} == {"Exact"}
+    exact = [p["path"] for p in paths if p["pathType"] == "Exact"]
+    assert set(exact) == CONTRACT_PATHS
+    assert set(exact) >= REPORT_PATHS  # every report the app serves reaches it
+    assert len(exact) == len(CONTRACT_PATHS)
+    prefixes = [p["path"] for p in paths if p["pathType"] != "Exact"]
+    assert prefixes == [OWN_PREFIX]
+    assert {p["pathType"] for p in paths} == {"Exact", "Prefix"}
     assert {p["backend"]["service"]["name"] for p in paths} == {"livechat-analytics"}
 
 
-def test_httproute_sends_the_reports_here_and_the_rest_to_rocketchat() -> None:
-    route = one(KUBERNETES / "routing" / "httproute.yaml", "HTTPRoute")
+def test_httproute_sends_the_reports_and_our_prefix_here_and_the_rest_to_rocketchat() -> None:
+    route = one(KUBERNETES / "routing" / "gateway" / "httproute.yaml", "HTTPRoute")
     ours, rest = route["spec"]["rules"]
-    assert {m["path"]["value"] for m in ours["matches"]} == CONTRACT_PATHS
-    assert {m["path"]["value"] for m in ours["matches"]} >= REPORT_PATHS
-    assert {m["path"]["type"] for m in ours["matches"]} == {"Exact"}
+    exact = {m["path"]["value"] for m in ours["matches"] if m["path"]["type"] == "Exact"}
+    assert exact == CONTRACT_PATHS
+    assert exact >= REPORT_PATHS
+    prefixes = [m["path"] for m in ours["matches"] if m["path"]["type"] != "Exact"]
+    assert prefixes == [{"type": "PathPrefix", "value": OWN_PREFIX}]
     assert ours["backendRefs"][0]["name"] == "livechat-analytics"
     assert rest["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
     assert rest["backendRefs"][0]["name"] != "livechat-analytics"
+
+
+# ----------------------------------------------------------------------------- namespace
+
+NAMESPACED = ["base", "routing", "routing/gateway", "monitoring"]
+
+
+def test_everything_applied_by_itself_goes_to_one_namespace() -> None:
+    """Rocket.Chat's: the Secret, the pods, the Services the routes name and the PodMonitor's pods
+    must share it. The sidecar overlay takes Helm's (or kubectl's) `-n` instead."""
+    namespaces = {
+        folder: documents(KUBERNETES / folder / "kustomization.yaml")[0].get("namespace")
+        for folder in NAMESPACED
+    }
+    assert len(set(namespaces.values())) == 1, namespaces
+    assert None not in namespaces.values()
+    assert "namespace" not in documents(KUBERNETES / "sidecar" / "kustomization.yaml")[0]
+
+
+def test_every_folder_of_manifests_is_a_kustomization() -> None:
+    folders = {p.parent for p in KUBERNETES.rglob("*.yaml")}
+    for folder in folders:
+        assert (folder / "kustomization.yaml").is_file(), folder
+
+
+# ----------------------------------------------------------------------------- README "Operate"
+
+
+def operate_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split("## Operate", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_applies_only_folders_that_kustomize_builds() -> None:
+    operate = operate_section()
+    applied = re.findall(r"kubectl apply(?: -n \S+)? -k\s+(config/kubernetes/[\w/-]+)", operate)
+    assert {"config/kubernetes/base", "config/kubernetes/routing"} <= set(applied)
+    for folder in applied:
+        assert (ROOT / folder / "kustomization.yaml").is_file(), folder
+
+
+def test_readme_creates_the_secret_the_manifests_read() -> None:
+    operate = operate_section().replace("\\\n", " ")
+    created = re.search(
+        r"kubectl -n (\S+) create secret generic (\S+)\s+--from-literal=([\w-]+)='([^']+)'",
+        operate,
+    )
+    assert created is not None
+    namespace, name, key, url = created.groups()
+    assert {"name": name, "key": key} == MONGO_SECRET
+    assert namespace == documents(KUBERNETES / "base" / "kustomization.yaml")[0]["namespace"]
+    # The URL names the read-only user created above, and the database it may read.
+    user = re.search(r'createUser\(\{\s*user: "([^"]+)"', operate)
+    roles = re.search(r"roles: \[\{ role: \"(\w+)\", db: \"(\w+)\" \}\]", operate)
+    assert user is not None
+    assert roles is not None
+    assert roles.groups() == ("read", Settings().mongo_database)
+    assert url.startswith(f"mongodb://{user.group(1)}:")
+    assert load_settings({"MONGO_URL": url}).mongo_database == roles.group(2)
+
+
+def test_readme_pushes_the_image_it_builds_and_deploys() -> None:
+    operate = operate_section()
+    (built,) = re.findall(r"make image IMAGE=(\S+)", operate)
+    (pushed,) = re.findall(r"docker push (\S+)", operate)
+    (deployed,) = re.findall(r"kustomize edit set image livechat-analytics=([^\s)]+)", operate)
+    assert built == pushed == deployed
 
 
 # ----------------------------------------------------------------------------- sidecar
@@ -305,7 +385,7 @@ def test_sidecar_patch_adds_a_locked_down_container_to_rocketchat() -> None:
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["runAsNonRoot"] is True
     (mongo,) = [e for e in container["env"] if e["name"] == "MONGO_URL"]
-    assert mongo["valueFrom"]["secretKeyRef"]["key"] == "mongo-uri"
+    assert mongo["valueFrom"]["secretKeyRef"] == MONGO_SECRET
     service = one(KUBERNETES / "sidecar" / "service.yaml", "Service")
     assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
 

@@ -100,7 +100,7 @@ def test_pod_monitor_scrapes_the_pods_of_the_deployment() -> None:
 
 def test_readme_metric_table_is_true_and_complete(scrape: str) -> None:
     families, labels = exported(scrape)
-    # `*_created` are the client's creation timestamps, exported beside each counter/histogram.
+    # `*_created` (the client's creation timestamps) are left out of the scrape; never ours.
     ours = {
         name
         for name in families

@@ -1,7 +1,9 @@
 """The command line: refusing to start without a database, and `--embedded` end to end."""
 
 import asyncio
+import errno
 import json
+import os
 import shlex
 import signal
 import socket
@@ -48,6 +50,43 @@ def test_bad_fixture_file_fails_start_up_with_file_and_line(
     assert "rocketchat_room.json:2" in capsys.readouterr().err
 
 
+def test_fixture_folder_without_rooms_fails_start_up(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "users.json").write_text('{"_id": "u1"}\n')
+    assert main(["--embedded", "--fixtures", str(tmp_path)], environ={}) == 2
+    assert "no rocketchat_room.json" in capsys.readouterr().err
+
+
+async def test_port_in_use_is_one_line_and_exit_status_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "MONGO_URL": f"mongodb://127.0.0.1:{_free_port()}/rocketchat",
+            "LOG_LEVEL": "WARNING",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "service",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(60):
+            out, err = await process.communicate()
+    assert process.returncode == 2
+    assert out == b""
+    assert err.decode().splitlines() == [
+        f"cannot listen on 127.0.0.1:{port}: {os.strerror(errno.EADDRINUSE)}"
+    ]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -70,11 +109,10 @@ async def test_embedded_service_prints_a_curl_that_works_and_stops_on_sigterm() 
         "-m",
         "service",
         "--embedded",
-        "--host",
-        "127.0.0.1",
         "--port",
         str(port),
         cwd=ROOT,
+        env={**os.environ, "HOST": "0.0.0.0"},  # --embedded keeps to loopback regardless
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -82,16 +120,20 @@ async def test_embedded_service_prints_a_curl_that_works_and_stops_on_sigterm() 
     try:
         curl = ""
         page = ""
+        printed = []
         async with asyncio.timeout(60):
             while not curl:
                 line = (await process.stdout.readline()).decode()
                 assert line, "the service exited before printing its curl"
+                printed.append(line)
                 if line.strip().startswith("curl "):
                     curl = line.strip()
                 if line.strip().startswith("http://"):
                     page = line.strip()
         assert page == f"http://127.0.0.1:{port}/livechat-analytics/"
+        assert any(line.startswith("Listening on 127.0.0.1 only") for line in printed), printed
         url, headers = _curl_request(curl)
+        assert url.startswith(f"http://127.0.0.1:{port}/")
         async with aiohttp.ClientSession() as session, asyncio.timeout(60):
             while True:  # the banner comes just before the listener opens
                 try:

@@ -1,5 +1,6 @@
 """An unreachable MongoDB: clear 503s within the configured timeout, never a hang or a 500."""
 
+import logging
 import socket
 import time
 from typing import Any
@@ -53,6 +54,38 @@ async def test_unreachable_database_answers_503_within_the_selection_timeout(
         503,
         {"status": "unavailable", "mongo": "unreachable"},
     )
+
+
+async def test_readiness_log_says_what_timed_out_and_after_how_long(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The driver would wait 30 s to select a server; readiness gives up first.
+    settings = Settings(
+        mongo_url=f"mongodb://127.0.0.1:{closed_port()}/rocketchat",
+        server_selection_timeout_ms=30_000,
+        readiness_timeout_ms=150,
+    )
+    client: TestClient = await aiohttp_client(create_app(settings, client_factory=motor_client))
+    caplog.set_level(logging.WARNING, logger="service.core.db")
+    assert (await client.get("/readyz")).status == 503
+    assert [r.getMessage() for r in caplog.records if r.name == "service.core.db"] == [
+        "mongodb ping failed: no answer within 150 ms"
+    ]
+
+
+async def test_readiness_log_names_the_driver_error(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(
+        mongo_url=f"mongodb://127.0.0.1:{closed_port()}/rocketchat",
+        server_selection_timeout_ms=100,
+        readiness_timeout_ms=5000,
+    )
+    client: TestClient = await aiohttp_client(create_app(settings, client_factory=motor_client))
+    caplog.set_level(logging.WARNING, logger="service.core.db")
+    assert (await client.get("/readyz")).status == 503
+    (message,) = [r.getMessage() for r in caplog.records if r.name == "service.core.db"]
+    assert message.startswith("mongodb ping failed: ServerSelectionTimeoutError: 127.0.0.1:")
 
 
 def test_while_unreachable_one_operation_at_a_time_goes_through() -> None:

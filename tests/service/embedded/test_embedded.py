@@ -148,8 +148,9 @@ def test_fixture_collections_are_named_after_their_files(tmp_path: Path) -> None
 
 
 def test_an_empty_json_array_is_an_empty_collection(tmp_path: Path) -> None:
+    (tmp_path / "rocketchat_room.json").write_text('{"_id": "r1"}\n')
     (tmp_path / "users.json").write_text("[ ]\n")
-    assert load_fixtures(tmp_path) == {"users": []}
+    assert load_fixtures(tmp_path) == {"rocketchat_room": [{"_id": "r1"}], "users": []}
 
 
 @pytest.mark.parametrize(
@@ -194,6 +195,12 @@ def test_fixture_directory_must_exist_and_hold_json_files(tmp_path: Path) -> Non
     with pytest.raises(FixtureError, match="not a directory"):
         load_fixtures(tmp_path / "missing")
     with pytest.raises(FixtureError, match=r"no <collection>\.json files"):
+        load_fixtures(tmp_path)
+
+
+def test_fixture_directory_without_rooms_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "users.json").write_text('{"_id": "u1"}\n')
+    with pytest.raises(FixtureError, match=r"no rocketchat_room\.json"):
         load_fixtures(tmp_path)
 
 

@@ -1,0 +1,255 @@
+"""The embedded backend's aggregation gives exactly the rows of mongomock's own `aggregate`.
+
+The yardstick is mongomock itself (what the embedded backend ran before), on the same documents:
+every report pipeline over the demo data, and random documents and stages built to reach the
+edges of the indexes (odd types, missing fields, boundary timestamps, joins that cannot be
+looked up by key).
+"""
+
+import copy
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import mongomock
+import pytest
+from bson import ObjectId
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mongomock import helpers
+
+from pipelines.params import Page, ReportParams
+from service.embedded import generate_demo_data
+from service.embedded.aggregation import Engine
+from service.rocketchat.reports import REPORTS
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+OBJECT_ID = ObjectId("5f1d7f3e9d1e8a2b3c4d5e6f")
+Collections = dict[str, list[dict[str, Any]]]
+
+
+def seeded(collections: Collections) -> Any:
+    database = mongomock.MongoClient()["rocketchat"]
+    for name, documents in collections.items():
+        if documents:
+            database[name].insert_many(copy.deepcopy(documents))
+    return database
+
+
+@pytest.fixture(scope="module")
+def demo() -> Any:
+    # A smaller workspace than `make run`'s: mongomock's own transfers join is quadratic.
+    return seeded(generate_demo_data(NOW, rooms=400))
+
+
+def _department_ids(database: Any) -> list[str | None]:
+    known = [d["_id"] for d in database["rocketchat_livechat_department"].find()]
+    return [known[0], known[-1], "no-such-department"]
+
+
+WINDOWS = [
+    (NOW - timedelta(days=30), NOW),
+    (NOW - timedelta(days=121), NOW),
+    (NOW - timedelta(days=3), NOW - timedelta(days=2)),
+    (NOW, NOW - timedelta(days=10)),  # end before start: no rows
+]
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_every_report_gives_mongomocks_rows_on_the_demo_data(demo: Any, report: Any) -> None:
+    engine = Engine(demo)
+    whole_window = WINDOWS[1]
+    cases = [
+        *((window, None, True) for window in WINDOWS),
+        *((whole_window, d, a) for d, a in itertools.product(_department_ids(demo), [True, False])),
+    ]
+    for (start, end), department, answered in cases:
+        params = ReportParams(
+            start, end, page=Page(1, 3), department_id=department, answered=answered
+        )
+        pipeline = report.build(params)
+        expected = list(demo[report.collection].aggregate(copy.deepcopy(pipeline)))
+        assert engine.aggregate(report.collection, pipeline) == expected, params
+
+
+def test_running_reports_leaves_the_stored_documents_as_they_were(demo: Any) -> None:
+    engine = Engine(demo)
+    names = demo.list_collection_names()
+    before = {name: list(demo[name].find()) for name in names}
+    params = ReportParams(NOW - timedelta(days=121), NOW, page=Page(0, None))
+    first = [engine.aggregate(r.collection, r.build(params)) for r in REPORTS]
+    # A `$group` can hand back whole stored documents (`$first` of `$$ROOT`).
+    whole = [{"$match": {"t": "l"}}, {"$group": {"_id": "$t", "first": {"$first": "$$ROOT"}}}]
+    first.append(engine.aggregate("rocketchat_room", whole))
+    for rows in first:  # what a caller does with the answer does not reach the store
+        for row in rows:
+            for value in row.values():
+                if isinstance(value, dict):
+                    value.clear()
+            row.clear()
+    second = [engine.aggregate(r.collection, r.build(params)) for r in REPORTS]
+    assert second == [list(demo[r.collection].aggregate(r.build(params))) for r in REPORTS]
+    # What the engine serves, seen through an empty pipeline, is still what was stored.
+    assert {name: engine.aggregate(name, []) for name in names} == before
+
+
+def test_stored_documents_are_already_in_mongomocks_match_form(demo: Any) -> None:
+    """Why the leading `$match` may skip mongomock's per-document date conversion."""
+    for name in demo.list_collection_names():
+        for document in demo[name].find():
+            assert helpers.patch_datetime_awareness_in_document(document) == document
+
+
+# ----------------------------------------------------------------------------- chosen edges
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+T1 = T0 + timedelta(hours=1)
+EDGE_MESSAGES = [
+    {"_id": "m1", "t": "l", "ts": T0, "rid": "r1"},
+    {"_id": "m2", "t": "l", "ts": T1, "rid": "r2"},
+    {"_id": "m3", "t": "l", "ts": T0 + timedelta(microseconds=400), "rid": OBJECT_ID},
+    {"_id": "m4", "t": "l", "ts": T0 - timedelta(milliseconds=1), "rid": "gone"},
+    {"_id": "m5", "t": "l", "ts": T1 + timedelta(milliseconds=1)},
+    {"_id": "m6", "t": ["c", "l"], "ts": T0, "rid": ["r1", "r2"]},
+    {"_id": "m7", "t": "l", "ts": "2026-01-01", "rid": None},
+    {"_id": "m8", "t": "c", "ts": T0, "rid": 1},
+    {"_id": "m9", "ts": T0, "rid": "r1"},
+    {"_id": "m10", "t": "l", "rid": {"nested": 1}},
+]
+ROOMS_BY_KEY = [
+    {"_id": "r1", "departmentId": "d1"},
+    {"_id": "r2"},
+    {"_id": OBJECT_ID, "departmentId": "d2"},
+]
+# An integer `_id` among them: `{_id: v}` is no longer plain equality of one type.
+ROOMS_MIXED = [*ROOMS_BY_KEY, {"_id": 1, "departmentId": "d3"}]
+EDGE_MATCHES: list[dict[str, Any]] = [
+    {},
+    {"t": "l"},
+    {"t": "l", "ts": {"$gte": T0, "$lte": T1}},
+    {"t": "l", "ts": {"$gt": T0, "$lt": T1}},
+    {"t": "l", "ts": {"$gte": T0 + timedelta(microseconds=900)}},
+    {"t": "l", "ts": {"$lte": T0}},
+    {"t": "l", "ts": T0},
+    {"t": "l", "ts": {"$exists": False}},
+    {"t": "c", "ts": {"$gte": T0, "$lte": T1}},
+    {"t": "x", "ts": {"$gte": T0}},
+    {"t": {"$in": ["l", "c"]}, "ts": {"$gte": T0}},
+    {"ts": {"$gte": T0, "$lte": T1}},
+    {"t": "l", "ts": {"$gte": "2026-01-01"}},
+    {"t": "l", "ts": {"$gte": T0, "$lte": T1}, "rid": "r1"},
+]
+EDGE_JOINS: list[list[dict[str, Any]]] = [
+    [],
+    [{"$lookup": {"from": "rooms", "localField": "rid", "foreignField": "_id", "as": "room"}}],
+    [
+        {"$lookup": {"from": "rooms", "localField": "rid", "foreignField": "_id", "as": "room"}},
+        {"$unwind": {"path": "$room", "preserveNullAndEmptyArrays": True}},
+        {"$group": {"_id": "$room.departmentId", "n": {"$sum": 1}}},
+        {"$sort": {"_id": 1}},
+    ],
+    [{"$lookup": {"from": "rooms", "localField": "t", "foreignField": "_id", "as": "room"}}],
+    [{"$lookup": {"from": "nowhere", "localField": "rid", "foreignField": "_id", "as": "room"}}],
+]
+
+
+@pytest.mark.parametrize("rooms", [ROOMS_BY_KEY, ROOMS_MIXED], ids=["keyed", "mixed"])
+@pytest.mark.parametrize("joins", EDGE_JOINS, ids=range(len(EDGE_JOINS)))
+@pytest.mark.parametrize("match", EDGE_MATCHES, ids=range(len(EDGE_MATCHES)))
+def test_boundaries_odd_types_and_joins_give_mongomocks_rows(
+    match: dict[str, Any], joins: list[dict[str, Any]], rooms: list[dict[str, Any]]
+) -> None:
+    database = seeded({"messages": EDGE_MESSAGES, "rooms": rooms})
+    pipeline = [{"$match": match}, {"$match": {"_id": {"$ne": "m10"}}}, *joins]
+    expected = list(database["messages"].aggregate(copy.deepcopy(pipeline)))
+    assert Engine(database).aggregate("messages", pipeline) == expected
+
+
+# ----------------------------------------------------------------------------- random edges
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+# Boundary instants, including two that differ below mongomock's millisecond precision.
+INSTANTS = [BASE + timedelta(hours=h) for h in range(4)] + [BASE + timedelta(microseconds=400)]
+
+ROOM_IDS = [f"r{n}" for n in range(4)]
+OBJECT_IDS = [ObjectId(f"{n:024x}") for n in range(2)]
+odd = st.one_of(
+    st.sampled_from([None, 0, 1, 1.0, True, "2026-01-01"]),
+    st.lists(st.sampled_from(["l", "c", "r1"]), max_size=2),
+    st.just({"departmentId": "d1"}),
+)
+# Mostly the types the indexes serve, sometimes anything else.
+FIELD_VALUES = {
+    "t": st.one_of(st.sampled_from(["l", "l", "c"]), odd),
+    "ts": st.one_of(st.sampled_from(INSTANTS), st.sampled_from(INSTANTS), odd),
+    "rid": st.one_of(st.sampled_from([*ROOM_IDS, *OBJECT_IDS, "gone"]), odd),
+    "departmentId": st.one_of(st.sampled_from(["d1", "d2", None]), odd),
+    "v": st.one_of(st.integers(0, 3), odd),
+}
+ids = st.one_of(st.sampled_from(ROOM_IDS), st.sampled_from(OBJECT_IDS), st.integers(0, 3))
+
+
+@st.composite
+def documents(draw: Callable[..., Any], id_types: st.SearchStrategy[Any]) -> list[Any]:
+    chosen_ids = draw(st.lists(id_types, max_size=8, unique_by=lambda i: (type(i).__name__, i)))
+    fields = st.fixed_dictionaries({}, optional=FIELD_VALUES)
+    return [{"_id": i, **draw(fields)} for i in chosen_ids]
+
+
+bound = st.sampled_from(INSTANTS)
+range_spec = st.dictionaries(st.sampled_from(["$gte", "$gt", "$lte", "$lt"]), bound, min_size=1)
+first_match = st.fixed_dictionaries(
+    {},
+    optional={
+        "t": st.one_of(st.sampled_from(["l", "c"]), st.just({"$in": ["l", "c"]})),
+        "ts": st.one_of(range_spec, bound, st.just({"$exists": False})),
+        "departmentId": st.sampled_from(["d1", None]),
+    },
+)
+lookup = st.fixed_dictionaries(
+    {
+        "from": st.sampled_from(["rooms", "rooms", "missing"]),
+        "localField": st.sampled_from(["rid", "rid", "t", "v", "room.departmentId"]),
+        "foreignField": st.sampled_from(["_id", "_id", "departmentId"]),
+        "as": st.just("room"),
+    }
+)
+stages = st.lists(
+    st.one_of(
+        first_match.map(lambda m: {"$match": m}),
+        lookup.map(lambda o: {"$lookup": o}),
+        st.just({"$unwind": {"path": "$room", "preserveNullAndEmptyArrays": True}}),
+        st.just({"$group": {"_id": "$room.departmentId", "n": {"$sum": 1}, "f": {"$first": "$v"}}}),
+        st.just({"$group": {"_id": "$t", "rows": {"$push": "$$ROOT"}}}),
+        st.just({"$sort": {"_id": 1}}),
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    messages=documents(ids),
+    # Rooms whose ids are all strings or ObjectIds get the `_id` index; others do not.
+    rooms=st.one_of(documents(st.sampled_from([*ROOM_IDS, *OBJECT_IDS])), documents(ids)),
+    leading=st.lists(first_match.map(lambda m: {"$match": m}), max_size=2),
+    rest=stages,
+)
+def test_random_documents_and_stages_give_mongomocks_rows(
+    messages: list[dict[str, Any]],
+    rooms: list[dict[str, Any]],
+    leading: list[dict[str, Any]],
+    rest: list[dict[str, Any]],
+) -> None:
+    database = seeded({"messages": messages, "rooms": rooms})
+    pipeline = [*leading, *rest]
+
+    def outcome(run: Callable[[], list[Any]]) -> Any:
+        try:
+            return run()
+        except Exception as error:  # the same refusal counts as the same answer
+            return type(error)
+
+    expected = outcome(lambda: list(database["messages"].aggregate(copy.deepcopy(pipeline))))
+    assert outcome(lambda: Engine(database).aggregate("messages", pipeline)) == expected
