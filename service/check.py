@@ -169,20 +169,26 @@ class PlanTarget:
 PlanSource = Callable[[datetime, datetime, str | None], list[PlanTarget]]
 
 
-def report_label(report: Report) -> str:
+def _family(report: Report) -> str:
     # Rocket.Chat's agents family repeats a department report's name (average-service-time);
     # its reports carry their family (`family`, absent before that family joined the registry).
-    family = getattr(report, "family", "departments")
+    family: str = getattr(report, "family", "departments")
+    return family
+
+
+def report_label(report: Report) -> str:
+    family = _family(report)
     return report.name if family == "departments" else f"{family}/{report.name}"
 
 
 def drop_in_reports(start: datetime, end: datetime, department: str | None) -> list[PlanTarget]:
     """Every drop-in report, from the registry the routes are built from (so this list cannot
-    drift from what the service runs)."""
+    drift from what the service runs); with a department, only those that take one."""
     params = ReportParams(start=start, end=end, department_id=department)
     return [
         PlanTarget(report_label(report), report.collection, report.build(params))
         for report in REPORTS
+        if department is None or _family(report) == "departments"
     ]
 
 

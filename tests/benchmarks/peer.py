@@ -13,6 +13,7 @@ stages, so on MongoDB this changes nothing; the test server's planner needs the 
 index for either plan.
 """
 
+import json
 import random
 import statistics
 import time
@@ -31,6 +32,9 @@ from pipelines.stages import Stage, match_on_index, read_page
 from service.rocketchat.reports import REPORTS, ROOMS
 
 MESSAGES = "rocketchat_message"
+USERS = "users"
+ACTIVITY = "rocketchat_livechat_agent_activity"
+AGENTS = 30
 TRANSFER = "livechat_transfer_history"
 DEPARTMENTS = 12
 PAGE = 50  # Rocket.Chat's default `count`, and ours
@@ -213,9 +217,79 @@ ROCKETCHAT: dict[str, Callable[[ReportParams], list[Stage]]] = {
 }
 
 
-# The department family of the registry. The agents family (`family = "agents"`, from the
-# `agents` branch) has plans of its own at Rocket.Chat (a count and a page too): its rows are
-# to come, as a section beside `department_reports`.
+def _rocketchat_by_agent(metric: dict[str, Any], params: ReportParams) -> list[Stage]:
+    """`LivechatRooms.findAllServiceTimeByAgent` / `findAllAverageServiceTimeByAgents`."""
+    match = {
+        "t": "l",
+        "servedBy._id": {"$exists": True},
+        "metrics.serviceTimeDuration": {"$exists": True},
+        "ts": {"$gte": params.start, "$lte": params.end},
+    }
+    return [
+        *match_on_index(match),
+        {
+            "$group": {
+                "_id": {"_id": "$servedBy._id", "username": "$servedBy.username"},
+                "chats": {"$sum": 1},
+                "serviceTimeDuration": {"$sum": "$metrics.serviceTimeDuration"},
+            }
+        },
+        {"$project": {"_id": "$_id._id", "username": "$_id.username", **metric}},
+        {"$sort": {"username": 1}},
+    ]
+
+
+def rc_agents_average_service_time(params: ReportParams) -> list[Stage]:
+    average = {
+        "$cond": [{"$eq": ["$chats", 0]}, 0, {"$divide": ["$serviceTimeDuration", "$chats"]}]
+    }
+    return _rocketchat_by_agent(
+        {
+            "name": "$_id.name",
+            "active": "$_id.active",
+            "averageServiceTimeInSeconds": {"$ceil": average},
+        },
+        params,
+    )
+
+
+def rc_agents_total_service_time(params: ReportParams) -> list[Stage]:
+    return _rocketchat_by_agent(
+        {"chats": 1, "serviceTimeDuration": {"$ceil": "$serviceTimeDuration"}}, params
+    )
+
+
+def rc_agents_available_for_service_history(params: ReportParams) -> list[Stage]:
+    """`LivechatAgentActivity.findAvailableServiceTimeHistory`, days of a UTC server."""
+    days = {
+        "$gte": int(params.start.strftime("%Y%m%d")),
+        "$lte": int(params.end.strftime("%Y%m%d")),
+    }
+    return [
+        {"$match": {"date": days}},
+        {"$lookup": {"from": USERS, "localField": "agentId", "foreignField": "_id", "as": "user"}},
+        {"$unwind": {"path": "$user"}},
+        {
+            "$group": {
+                "_id": {"_id": "$user._id", "username": "$user.username"},
+                "serviceHistory": {"$first": "$serviceHistory"},
+                "availableTimeInSeconds": {"$sum": "$availableTime"},
+            }
+        },
+        {"$project": {"_id": 0, "username": "$_id.username", "availableTimeInSeconds": 1}},
+        {"$sort": {"username": 1}},
+    ]
+
+
+ROCKETCHAT_AGENTS: dict[str, Callable[[ReportParams], list[Stage]]] = {
+    "average-service-time": rc_agents_average_service_time,
+    "total-service-time": rc_agents_total_service_time,
+    "available-for-service-history": rc_agents_available_for_service_history,
+}
+# The agents family of the registry (`family = "agents"`): empty where it has not landed.
+AGENT_REPORTS = [report for report in REPORTS if getattr(report, "family", None) == "agents"]
+
+# The department family of the registry.
 DEPARTMENT_REPORTS = [
     report
     for report in REPORTS
@@ -234,10 +308,10 @@ def rocketchat_requests(shared: list[Stage], offset: int = 0) -> tuple[list[Stag
 
 
 def seed_peer(url: str, database: str, rooms: int, now: datetime) -> None:
-    """Livechat rooms over 120 days with every field the eight reports read, transfer and
-    ordinary messages, and the indexes: Rocket.Chat's on both collections, plus `{t: 1, ts: 1}`
-    on messages, which the test server's planner needs for the transfer `$match` (real MongoDB
-    uses Rocket.Chat's `{t: 1}`)."""
+    """Livechat rooms over 120 days with every field the reports read, transfer and ordinary
+    messages, agents and their daily activity, and the indexes: Rocket.Chat's, plus
+    `{t: 1, ts: 1}` on messages, which the test server's planner needs for the transfer `$match`
+    (real MongoDB uses Rocket.Chat's `{t: 1}`)."""
     rng = random.Random(rooms)
     with MongoClient[dict[str, Any]](url, tz_aware=True) as client:
         db = client[database]
@@ -252,7 +326,12 @@ def seed_peer(url: str, database: str, rooms: int, now: datetime) -> None:
                 room["waitingResponse"] = True
             else:
                 served = created + timedelta(seconds=rng.uniform(5, 600))
-                room["servedBy"] = {"_id": f"agent{rng.randrange(30)}", "ts": served}
+                agent = rng.randrange(AGENTS)
+                room["servedBy"] = {
+                    "_id": f"agent{agent}",
+                    "username": f"agent.{agent}",
+                    "ts": served,
+                }
                 room["responseBy"] = {
                     "lastMessageTs": served + timedelta(minutes=rng.uniform(1, 30))
                 }
@@ -292,6 +371,25 @@ def seed_peer(url: str, database: str, rooms: int, now: datetime) -> None:
         db[MESSAGES].create_index([("t", ASCENDING)], sparse=True)
         db[MESSAGES].create_index([("ts", ASCENDING)])
         db[MESSAGES].create_index([("t", ASCENDING), ("ts", ASCENDING)])
+        db[USERS].insert_many(
+            [{"_id": f"agent{n}", "username": f"agent.{n}"} for n in range(AGENTS)]
+        )
+        db[ACTIVITY].insert_many(
+            [
+                {
+                    "agentId": f"agent{n}",
+                    "date": int((now - timedelta(days=back)).strftime("%Y%m%d")),
+                    "availableTime": rng.randint(3600, 8 * 3600),
+                    "serviceHistory": [],
+                }
+                for n in range(AGENTS)
+                for back in range(120)
+                if rng.random() < 0.7
+            ]
+        )
+        # Rocket.Chat's `LivechatAgentActivity` indexes.
+        db[ACTIVITY].create_index([("date", ASCENDING)])
+        db[ACTIVITY].create_index([("agentId", ASCENDING), ("date", ASCENDING)], unique=True)
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -355,6 +453,40 @@ def department_reports(db: Any, params: ReportParams, runs: int) -> list[PeerRow
                 2,
                 TARGET_REPORT_RATIO,
                 _by_department(our_rows) == _by_department(theirs),
+            )
+        )
+    return rows
+
+
+def _as_set(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
+
+
+def agents_reports(db: Any, params: ReportParams, runs: int) -> list[PeerRow]:
+    """Rocket.Chat's agents family, the same way: our one aggregation against its count and
+    page. Same numbers: the rows as sets (Rocket.Chat's `$project` of fields that do not exist
+    adds nothing)."""
+    rows = []
+    for report in AGENT_REPORTS:
+        ours = report.build(params)
+        count, page = rocketchat_requests(ROCKETCHAT_AGENTS[report.name](params))
+        ours_times, theirs_times = [], []
+        for _ in range(runs):
+            ours_ms, result = _timed(db, report.collection, ours)
+            count_ms, _ = _timed(db, report.collection, count)
+            page_ms, theirs = _timed(db, report.collection, page)
+            ours_times.append(ours_ms)
+            theirs_times.append(count_ms + page_ms)
+        our_rows, _total = read_page(result)
+        rows.append(
+            PeerRow(
+                f"agents/{report.name}",
+                statistics.median(ours_times),
+                statistics.median(theirs_times),
+                1,
+                2,
+                TARGET_REPORT_RATIO,
+                _as_set(our_rows) == _as_set(theirs),
             )
         )
     return rows
@@ -476,6 +608,7 @@ def peer(url: str, *, rooms: int, runs: int, now: datetime) -> dict[str, Any]:
             db = client[database]
             rows = department_reports(db, params, runs)
             rows += dashboard(db, params, runs, rows)
+            rows += agents_reports(db, params, runs)
             in_window = db[ROOMS].count_documents(
                 {"t": "l", "ts": {"$gte": params.start, "$lte": params.end}}
             )
@@ -496,7 +629,7 @@ def peer_table(section: dict[str, Any]) -> list[str]:
         f"peer: Rocket.Chat's plan beside ours (same server, data and indexes; "
         f"{section['rooms']} rooms, {section['rooms_in_window']} in the 30-day window; "
         f"median of {section['runs']} runs of database time)",
-        f"  {'':28}{'ours ms':>10}{'vs ms':>10}{'aggs':>8}{'ratio':>8}{'target':>9}"
+        f"  {'':38}{'ours ms':>10}{'vs ms':>10}{'aggs':>8}{'ratio':>8}{'target':>9}"
         "  against, same numbers",
     ]
     for row in section["rows"]:
@@ -504,18 +637,17 @@ def peer_table(section: dict[str, Any]) -> list[str]:
         same = {True: "yes", False: "NO", None: "-"}[row["same_numbers"]]
         verdict = "" if row["met"] else "  (missed)"
         lines.append(
-            f"  {row['name']:28}{row['ours_ms']:>10.1f}{row['rocketchat_ms']:>10.1f}"
+            f"  {row['name']:38}{row['ours_ms']:>10.1f}{row['rocketchat_ms']:>10.1f}"
             f"{aggregations:>8}{row['ratio']:>8.2f}{'<= ' + str(row['target']):>9}  "
             f"{row['against']}, {same}{verdict}"
         )
         if row["parts_ms"]:
             parts = ", ".join(f"{name} {ms:.1f} ms" for name, ms in row["parts_ms"].items())
-            lines.append(f"  {'':28}of which: {parts}")
+            lines.append(f"  {'':38}of which: {parts}")
     return lines
 
 
 if __name__ == "__main__":  # the section alone: python tests/benchmarks/peer.py URL [ROOMS [RUNS]]
-    import json
     import sys
 
     arguments = sys.argv[1:]
