@@ -446,6 +446,10 @@
       ]);
       if (controller.signal.aborted) return;
       showSignedIn();
+      // Shown from the first answer on (an empty table and chart would say nothing); after a
+      // later failure they stay, under the message that says what went wrong.
+      show("scorecard", true);
+      show("trend", true);
       renderScorecard(scorecard);
       const empty = scorecard.total.chats === 0;
       show("chart-empty", empty);

@@ -574,6 +574,7 @@ def test_database_unavailable_says_to_try_again(watched: Watched, unavailable: s
     assert "database is unavailable" in problem
     assert "Try again" in problem
     assert page.get_by_role("button", name="Try again").is_visible()
+    assert page.locator("#scorecard").is_hidden()  # no empty table under the message
     assert all("HTTP 503" in p or "503" in p for p in watched.problems)
 
 
