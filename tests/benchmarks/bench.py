@@ -31,8 +31,8 @@ from typing import Any
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from peer import PEER_ROOMS, peer, peer_table  # tests/benchmarks/peer.py, beside this script
 import embedded_bench  # this folder's embedded_bench.py: the "embedded" section
+from peer import PEER_ROOMS, peer, peer_table  # tests/benchmarks/peer.py, beside this script
 from pymongo import ASCENDING, MongoClient, monitoring
 from pymongo.errors import PyMongoError
 
