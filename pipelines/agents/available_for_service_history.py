@@ -62,9 +62,10 @@ def build(params: ReportParams) -> list[Stage]:
     accumulators: dict[str, object] = {METRIC: {"$sum": "$availableTime"}}
     row: dict[str, object] = {METRIC: 1}
     if params.full_report:
-        accumulators["serviceHistory"] = {"$first": "$serviceHistory"}
-        # null, not absent, when the earliest day has no intervals stored.
-        row["serviceHistory"] = {"$ifNull": ["$serviceHistory", None]}
+        # null when the earliest day has no intervals stored. Without `$ifNull`, mongomock's
+        # `$first` skips documents that lack the field and takes a later day's.
+        accumulators["serviceHistory"] = {"$first": {"$ifNull": ["$serviceHistory", None]}}
+        row["serviceHistory"] = 1
     return agent_report(
         match={"date": {"$gte": first, "$lte": last}},
         indexed=INDEXED,

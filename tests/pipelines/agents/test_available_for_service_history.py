@@ -228,3 +228,31 @@ async def test_service_history_is_the_earliest_days_whatever_the_stored_order(
     assert rows[0]["availableTimeInSeconds"] == 3 * 3600
     (interval,) = rows[0]["serviceHistory"]
     assert agents_oracle.js_date(interval["startedAt"]) == "2026-10-21T08:00:00.000Z"
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+async def test_an_earliest_day_without_intervals_gives_null_not_a_later_days(
+    backend: Backend,
+) -> None:
+    db = backend.db
+    await db.users.insert_one({"_id": "u1", "username": "maria"})
+    await db[ACTIVITY].insert_many(
+        [
+            {"_id": "x1", "agentId": "u1", "date": 20261021, "availableTime": 60},
+            {
+                "_id": "x2",
+                "agentId": "u1",
+                "date": 20261022,
+                "availableTime": 60,
+                "serviceHistory": [{"startedAt": _at(date(2026, 10, 22), 0)}],
+            },
+        ]
+    )
+    params = ReportParams(
+        start=_at(date(2026, 10, 20), 0),
+        end=_at(date(2026, 10, 31), 0),
+        full_report=True,
+    )
+    pipeline = available_for_service_history.build(params)
+    rows, _ = read_page(await db[ACTIVITY].aggregate(pipeline).to_list(None))
+    assert rows == [{"username": "maria", "availableTimeInSeconds": 120, "serviceHistory": None}]
