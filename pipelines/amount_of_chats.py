@@ -2,25 +2,21 @@
 
 Rocket.Chat: `apps/meteor/app/livechat/server/lib/analytics/departments.ts` and the
 `LivechatRooms` model's `findAllRooms`. Output rows: `{_id: departmentId | null, rooms: int}`.
+The rooms counted are `metrics.ANSWERED`'s or `metrics.UNANSWERED`'s (Rocket.Chat always filters
+on `waitingResponse`: `answered` absent or not "true" counts only chats still waiting).
 """
 
-from typing import Any
-
+from pipelines import metrics
 from pipelines.params import ReportParams
-from pipelines.stages import Stage, department_report, rooms_created_in
-
-
-def _waiting_response(answered: bool) -> dict[str, Any]:
-    # Rocket.Chat always filters on waitingResponse: `answered` absent or not "true" counts only
-    # chats still waiting. `$ne: true` also matches rooms whose field is missing or null, which is
-    # what an answered room looks like (Rocket.Chat unsets the field on the first agent reply).
-    return {"$ne": True} if answered else {"$eq": True}
+from pipelines.stages import Stage, department_filter, department_report
 
 
 def build(params: ReportParams) -> list[Stage]:
+    definition = metrics.ANSWERED if params.answered else metrics.UNANSWERED
+    timeout = params.inactivity_timeout
     return department_report(
-        match={**rooms_created_in(params), "waitingResponse": _waiting_response(params.answered)},
-        accumulators={"rooms": {"$sum": 1}},
+        match=definition.match(params.start, params.end, timeout, department_filter(params)),
+        accumulators=definition.accumulators(timeout),
         metric="rooms",
         page=params.page,
     )

@@ -2,29 +2,24 @@
 
 Rooms created in the window that an agent took (`servedBy._id`) and answered
 (`responseBy.lastMessageTs`). Service time is `responseBy.lastMessageTs - servedBy.ts` in
-seconds; a room without `servedBy.ts` adds nothing to the sum (the `$subtract` is null, which
-`$sum` ignores) but counts in the average's denominator, as in Rocket.Chat.
+seconds (`metrics.SERVED`, formula of `averageServiceTimeSeconds`).
 Output rows: `{_id, averageServiceTimeInSeconds: int}`.
 """
 
+from pipelines import metrics
 from pipelines.params import ReportParams
-from pipelines.stages import Stage, ceil_average, department_report, rooms_created_in
+from pipelines.stages import Stage, department_filter, department_report
 
 METRIC = "averageServiceTimeInSeconds"
+_METRIC = metrics.metric("averageServiceTimeSeconds")
 
 
 def build(params: ReportParams) -> list[Stage]:
-    service_seconds = {
-        "$divide": [{"$subtract": ["$responseBy.lastMessageTs", "$servedBy.ts"]}, 1000]
-    }
+    definition, timeout = _METRIC.definition, params.inactivity_timeout
     return department_report(
-        match={
-            **rooms_created_in(params),
-            "responseBy.lastMessageTs": {"$exists": True},
-            "servedBy._id": {"$exists": True},
-        },
-        accumulators={"rooms": {"$sum": 1}, "serviceSeconds": {"$sum": service_seconds}},
-        metrics={METRIC: ceil_average("$serviceSeconds")},
+        match=definition.match(params.start, params.end, timeout, department_filter(params)),
+        accumulators=definition.accumulators(timeout),
+        metrics={METRIC: _METRIC.formula},
         metric=METRIC,
         page=params.page,
     )

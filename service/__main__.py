@@ -1,4 +1,5 @@
-"""Command line: `python -m service [--embedded [--fixtures DIR]] [--host H] [--port P]`."""
+"""Command line: `python -m service [--embedded [--fixtures DIR]] [--host H] [--port P]`, and
+`python -m service check [--window-days N] [--json]` (service/check.py)."""
 
 import argparse
 import logging
@@ -11,9 +12,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from service import check
 from service.app import create_app
 from service.core.db import ClientFactory, motor_client
 from service.core.logs import setup_logging
+from service.dashboard.page import PAGE, DemoSignIn
 from service.embedded import (
     DEMO_TOKEN,
     DEMO_USER_ID,
@@ -99,6 +102,11 @@ def demo_curl(host: str, port: int, now: datetime) -> str:
     )
 
 
+def page_url(host: str, port: int) -> str:
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}{PAGE}"
+
+
 def _embedded_factory(fixtures: Path | None, now: datetime) -> ClientFactory:
     """Load everything before serving, so a bad fixture file fails start-up, not a request."""
     if fixtures is None:
@@ -107,7 +115,11 @@ def _embedded_factory(fixtures: Path | None, now: datetime) -> ClientFactory:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if "check" in words:  # `check` is a command of its own, wherever `--embedded` stands
+        words.remove("check")
+        return check.main(words, os.environ if environ is None else environ)
+    args = _parser().parse_args(words)
     try:
         settings: Settings = load_settings(os.environ if environ is None else environ)
     except SettingsError as error:
@@ -129,17 +141,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return 2
         source = f"fixtures from {args.fixtures}" if args.fixtures else "generated demo data"
         log.info("serving the embedded database (%s)", source)
+        print(f"Open the dashboard (demo manager pre-filled):\n  {page_url(host, port)}\n")
         print(f"Try it:\n  {demo_curl(host, port, now)}\n", flush=True)
+        demo = DemoSignIn(DEMO_USER_ID, DEMO_TOKEN)
     elif settings.mongo_url is None:
         print(NO_DATABASE, file=sys.stderr)
         return 2
     else:
-        factory = motor_client
+        factory, demo = motor_client, None
         log.info(
             "serving MongoDB %s, database %s", settings.masked_mongo_url, settings.mongo_database
         )
 
-    app = create_app(settings, client_factory=factory)
+    app = create_app(settings, client_factory=factory, demo_sign_in=demo)
     app.on_shutdown.append(_exit_at_deadline(settings.shutdown_timeout_seconds))
     web.run_app(
         app,

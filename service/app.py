@@ -8,6 +8,8 @@ from service.core.auth import Authenticator
 from service.core.db import ClientFactory, mongo_ctx, motor_client
 from service.core.metrics import Metrics
 from service.core.workspace import WorkspaceSettings
+from service.dashboard.handlers import security_headers
+from service.dashboard.page import DemoSignIn, load_page
 from service.http.middleware import answer_middleware
 from service.http.openapi import openapi_document
 from service.http.result_cache import ResultCache
@@ -16,6 +18,7 @@ from service.keys import (
     metrics_key,
     mongo_key,
     openapi_key,
+    page_key,
     query_memo_key,
     result_cache_key,
     settings_key,
@@ -53,8 +56,15 @@ async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(
-    settings: Settings, *, client_factory: ClientFactory = motor_client
+    settings: Settings,
+    *,
+    client_factory: ClientFactory = motor_client,
+    demo_sign_in: DemoSignIn | None = None,
 ) -> web.Application:
+    """`demo_sign_in`: the embedded demo's credentials, pre-filled on the page's sign-in form.
+    Refused with the production client, so a real database's page never carries one."""
+    if demo_sign_in is not None and client_factory is motor_client:
+        raise ValueError("demo credentials belong to the embedded backend only")
     app = web.Application(
         middlewares=[answer_middleware],
         handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
@@ -62,7 +72,9 @@ def create_app(
     app[settings_key] = settings
     app[metrics_key] = Metrics()
     app[openapi_key] = openapi_document(ROUTES)
+    app[page_key] = load_page(demo_sign_in)
     app.cleanup_ctx.append(mongo_ctx(client_factory))
     app.cleanup_ctx.append(_analytics_ctx)
     app.add_routes(ROUTES)
+    app.on_response_prepare.append(security_headers)
     return app

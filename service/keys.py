@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from service.core.db import Mongo
     from service.core.metrics import Metrics
     from service.core.workspace import WorkspaceSettings
+    from service.dashboard.page import Page
     from service.http.rendering import Rendered
     from service.http.result_cache import ResultCache
     from service.rocketchat.schemas import QueryMemo
@@ -24,3 +25,4 @@ workspace_key: web.AppKey[WorkspaceSettings] = web.AppKey("workspace")
 authenticator_key: web.AppKey[Authenticator] = web.AppKey("authenticator")
 result_cache_key: web.AppKey[ResultCache[Rendered]] = web.AppKey("result_cache")
 query_memo_key: web.AppKey[QueryMemo] = web.AppKey("query_memo")
+page_key: web.AppKey[Page] = web.AppKey("page")

@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from cachetools import TTLCache
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from service.core.db import Mongo
 from service.core.metrics import Metrics
@@ -168,3 +170,47 @@ class Authenticator:
         return frozenset(
             r for r in (stored if isinstance(stored, list) else []) if isinstance(r, str)
         )
+
+
+# Rocket.Chat's web client keeps the login in these cookies on its origin (path `/`).
+USER_ID_COOKIE = "rc_uid"
+TOKEN_COOKIE = "rc_token"
+# `Sec-Fetch-Site` values that mean "this origin asked": a page's own request, or an address
+# the user opened. Anything else (cross-site, same-site, or no header: not a browser) is not.
+_OWN_ORIGIN = frozenset({"same-origin", "none"})
+
+
+def _cookie_values(cookie_headers: list[str], name: str) -> list[str]:
+    """Every value `name` has in the `Cookie` headers (RFC 6265 §5.4: `name=value; ...`),
+    percent-decoded as Rocket.Chat's server reads them (the `cookie` package)."""
+    values = []
+    for header in cookie_headers:
+        for pair in header.split(";"):
+            key, separator, value = pair.strip().partition("=")
+            if separator and key == name:
+                values.append(unquote(value.strip().strip('"')))
+    return values
+
+
+def credentials_from_cookies(headers: CIMultiDictProxy[str]) -> CIMultiDictProxy[str]:
+    """The headers to authenticate a request to our own API with: its own, or — only when it
+    sends neither `X-User-Id` nor `X-Auth-Token` and says it comes from this origin
+    (`Sec-Fetch-Site: same-origin` or `none`) — Rocket.Chat's `rc_uid`/`rc_token` cookies in
+    their place. A cookie given twice is ambiguous and is not used. Another site cannot use a
+    signed-in browser's cookies to run queries: its requests say `cross-site`.
+
+    Only the dashboard's routes call this; the drop-in accepts headers only, as Rocket.Chat."""
+    if "X-User-Id" in headers or "X-Auth-Token" in headers:
+        return headers
+    sites = headers.getall("Sec-Fetch-Site", [])
+    if len(sites) != 1 or sites[0] not in _OWN_ORIGIN:
+        return headers
+    cookies = headers.getall("Cookie", [])
+    user_ids = _cookie_values(cookies, USER_ID_COOKIE)
+    tokens = _cookie_values(cookies, TOKEN_COOKIE)
+    if len(user_ids) != 1 or len(tokens) != 1:
+        return headers
+    with_cookies = CIMultiDict(headers)
+    with_cookies["X-User-Id"] = user_ids[0]
+    with_cookies["X-Auth-Token"] = tokens[0]
+    return CIMultiDictProxy(with_cookies)

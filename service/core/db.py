@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aiohttp import web
+from bson import SON
 from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo.errors import (
     ExecutionTimeout,
@@ -175,6 +176,149 @@ class Mongo:
 
     def close(self) -> None:
         self._client.close()
+
+
+class ProbeError(Exception):
+    """A read of `python -m service check` that MongoDB refused or could not answer.
+
+    `code` is MongoDB's error code (13 is Unauthorized), None when there was no answer;
+    `unreachable` is a server selection that timed out. pymongo's messages carry host names,
+    never the URL's credentials.
+    """
+
+    def __init__(self, message: str, code: int | None = None, *, unreachable: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.unreachable = unreachable
+
+
+# MongoDB's code for "not authorized on <db> to execute command".
+UNAUTHORIZED = 13
+
+
+@asynccontextmanager
+async def _probe_errors() -> AsyncIterator[None]:
+    try:
+        yield
+    except ServerSelectionTimeoutError as error:
+        raise ProbeError(str(error), unreachable=True) from error
+    except OperationFailure as error:
+        raise ProbeError(str((error.details or {}).get("errmsg", error)), error.code) from error
+    except PyMongoError as error:
+        raise ProbeError(f"{type(error).__name__}: {error}") from error
+
+
+class Probe:
+    """The read-only questions `python -m service check` asks, on its own client: the
+    deployment's shape, what this user may read, the indexes there are, and how each report
+    pipeline would run (`explain`). Nothing here writes, and errors stay MongoDB's (code and
+    message) instead of becoming HTTP answers."""
+
+    def __init__(self, client: Any, settings: Settings) -> None:
+        self._client = client
+        self._db = client[settings.mongo_database]
+        self._max_time_ms = settings.max_time_ms
+        self._reads = _READ_PREFERENCES[settings.read_preference]
+
+    async def admin_command(self, name: str) -> Document:
+        """`buildInfo`, `hello`, `ping`, `replSetGetStatus`: from any reachable member."""
+        async with _probe_errors():
+            answer: Document = await self._client.admin.command(
+                name, read_preference=ReadPreference.PRIMARY_PREFERRED
+            )
+            return answer
+
+    async def ping_as_reports_read(self) -> str:
+        """Ping the member a report would read from under the configured read preference;
+        returns its address. A preference no member satisfies ends in server selection's
+        timeout (ProbeError with `unreachable`)."""
+        async with _probe_errors():
+            await self._db.command("ping", read_preference=self._reads)
+        return self._address_of_reads()
+
+    def _address_of_reads(self) -> str:
+        description = self._client.topology_description
+        servers = description.apply_selector(self._reads)
+        return ", ".join(f"{host}:{port}" for host, port in (s.address for s in servers))
+
+    def members(self) -> list[tuple[str, str, float | None]]:
+        """(address, state, round-trip seconds) of every member as the driver sees them."""
+        description = self._client.topology_description
+        return [
+            (f"{host}:{port}", server.server_type_name, server.round_trip_time)
+            for (host, port), server in description.server_descriptions().items()
+        ]
+
+    async def read_one(self, collection: str) -> None:
+        """One `find` as the reports read: proves this user may read `collection`."""
+        target = self._db.get_collection(collection, read_preference=self._reads)
+        async with _probe_errors():
+            await target.find_one({}, {"_id": 1}, max_time_ms=self._max_time_ms)
+
+    async def estimated_count(self, collection: str) -> int:
+        """From the collection's metadata (the `count` command without a filter): instant."""
+        target = self._db.get_collection(collection, read_preference=self._reads)
+        async with _probe_errors():
+            count: int = await target.estimated_document_count(maxTimeMS=self._max_time_ms)
+            return count
+
+    async def collection_stats(self, collection: str) -> Document:
+        async with _probe_errors():
+            stats: Document = await self._db.command(
+                "collStats", collection, read_preference=self._reads
+            )
+            return stats
+
+    async def index_specs(self, collection: str) -> list[Document]:
+        """`listIndexes`; an absent collection has none (the driver hides NamespaceNotFound)."""
+        async with _probe_errors():
+            cursor = self._db[collection].list_indexes()
+            specs: list[Document] = await cursor.to_list(None)
+            return specs
+
+    async def find_one(self, collection: str, query: Mapping[str, Any]) -> Document | None:
+        target = self._db.get_collection(collection, read_preference=self._reads)
+        async with _probe_errors():
+            found: Document | None = await target.find_one(
+                dict(query), max_time_ms=self._max_time_ms
+            )
+            return found
+
+    async def explain_aggregate(
+        self, collection: str, pipeline: Sequence[Mapping[str, Any]]
+    ) -> Document:
+        """`explain` of the aggregation at `executionStats` verbosity, which runs the query
+        part for real, so it is bounded by MONGO_MAX_TIME_MS as the report itself is."""
+        command = SON(
+            [
+                (
+                    "explain",
+                    SON(
+                        [
+                            ("aggregate", collection),
+                            ("pipeline", list(pipeline)),
+                            ("cursor", {}),
+                        ]
+                    ),
+                ),
+                ("verbosity", "executionStats"),
+                ("maxTimeMS", self._max_time_ms),
+            ]
+        )
+        async with _probe_errors():
+            explained: Document = await self._db.command(command, read_preference=self._reads)
+            return explained
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def open_probe(settings: Settings) -> Probe:
+    """The check's client, configured as the service's; a malformed MONGO_URL is a ProbeError."""
+    try:
+        return Probe(motor_client(settings), settings)
+    except PyMongoError as error:
+        raise ProbeError(f"{type(error).__name__}: {error}") from error
 
 
 def mongo_ctx(client_factory: ClientFactory) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -159,6 +159,26 @@ def _livechat_room(
     return room
 
 
+def _departments_beyond_the_active(
+    now: datetime, room_docs: list[Document], agents: list[Document], window: float, seed: int
+) -> list[Document]:
+    """What real workspaces also hold, so our own API's row rules show on the demo: an enabled
+    department without chats (a zero row), a disabled one that still has old chats (a row with
+    its name, only where it has them), a business unit (`type: "u"`, not a department), and
+    chats of a department deleted since (a row named null). Drawn from a generator of their own
+    and appended, so the active departments' rooms are the same as without them."""
+    rng = random.Random(seed + 1)
+    idle = {"_id": _meteor_id(rng), "name": "Returns", "enabled": True, "numAgents": 0}
+    disabled = {"_id": _meteor_id(rng), "name": "Legacy support", "enabled": False}
+    unit = {"_id": _meteor_id(rng), "name": "EMEA", "type": "u", "numAgents": 0}
+    deleted = _meteor_id(rng)
+    for department, count in ((disabled["_id"], 30), (deleted, 25)):
+        for _ in range(count):
+            ts = now - timedelta(seconds=rng.uniform(0, window))
+            room_docs.append(_livechat_room(rng, now, ts, str(department), agents))
+    return [idle, disabled, unit]
+
+
 def _agent_roster(
     rng: random.Random, agents: list[Document], rooms: list[Document], now: datetime
 ) -> list[Document]:
@@ -296,9 +316,10 @@ def generate_demo_data(now: datetime, *, rooms: int = 6000, seed: int = 7) -> Co
                 "msg": "",
             }
         )
+    departments += _departments_beyond_the_active(now, room_docs, agents, window, seed)
     # A generator of its own, so the rooms and messages above stay what they were before the
     # agents family arrived (the README quotes their numbers).
-    agent_rng = random.Random(seed + 1)
+    agent_rng = random.Random(seed + 2)
     agent_users = _agent_roster(agent_rng, agents, room_docs, now)
     deleted = sorted(
         {r["servedBy"]["_id"] for r in room_docs if "servedBy" in r}

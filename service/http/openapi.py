@@ -2,6 +2,7 @@
 registry, so a new report is documented the moment it is routed. Error examples are the bodies
 the error classes actually send."""
 
+import re
 from collections.abc import Iterable
 from importlib.metadata import version
 from typing import Any
@@ -12,6 +13,9 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from pipelines import metrics
+from service.dashboard import schemas as dashboard
+from service.dashboard.page import OPENAPI_OPERATIONS as PAGE_OPERATIONS
 from service.http.errors import (
     BadRequest,
     DatabaseTimeout,
@@ -24,8 +28,15 @@ from service.rocketchat.reports import AGENTS, REPORTS, Report
 from service.rocketchat.schemas import JsDate, JsNumber
 
 JSON = "application/json"
+CSV = "text/csv"
+_CUSTOM_PATTERN = re.compile(r"\{(\w+):[^}]+\}")
 # Both headers, as Rocket.Chat requires.
 SECURITY: list[dict[str, list[str]]] = [{"authToken": [], "userId": []}]
+# Our own API also takes Rocket.Chat's cookies from same-origin browser requests.
+DASHBOARD_SECURITY: list[dict[str, list[str]]] = [
+    *SECURITY,
+    {"userIdCookie": [], "tokenCookie": []},
+]
 
 # The error bodies, as marshmallow schemas: Rocket.Chat's shapes, every key always sent.
 TypedFailureBody = Schema.from_dict(
@@ -94,6 +105,140 @@ def _error(description: str, schema: type[Schema], *examples: str) -> dict[str, 
                 "examples": {name: {"value": ERROR_EXAMPLES[name][1]} for name in examples},
             }
         },
+    }
+
+
+# Our own API's examples: what the contract shows, shaped by the response schemas.
+_WINDOW = {
+    "start": "2026-10-31T23:00:00.000Z",
+    "end": "2026-11-30T22:59:59.999Z",
+    "timezone": "Europe/Berlin",
+}
+SCORECARD_EXAMPLE: dict[str, Any] = {
+    "window": _WINDOW,
+    "previousWindow": {
+        **_WINDOW,
+        "start": "2026-10-01T22:00:00.000Z",
+        "end": "2026-10-31T22:59:59.999Z",
+    },
+    "metrics": ["chats", "averageWaitingTimeSeconds"],
+    "departments": [
+        {
+            "_id": "W6H7fX5xg9Gkkh5gh",
+            "name": "Sales",
+            "chats": 412,
+            "averageWaitingTimeSeconds": 61,
+            "previous": {"chats": 380, "averageWaitingTimeSeconds": 75},
+        }
+    ],
+    "total": {
+        "chats": 1093,
+        "averageWaitingTimeSeconds": 66,
+        "previous": {"chats": 990, "averageWaitingTimeSeconds": 70},
+    },
+    "success": True,
+}
+SCORECARD_CSV_EXAMPLE = (
+    "department_id,department_name,chats,averageWaitingTimeSeconds,previous_chats,"
+    "previous_averageWaitingTimeSeconds\r\n"
+    "W6H7fX5xg9Gkkh5gh,Sales,412,61,380,75\r\ntotal,,1093,66,990,70\r\n"
+)
+TIMESERIES_EXAMPLE: dict[str, Any] = {
+    "metric": "chats",
+    "interval": "day",
+    "window": {**_WINDOW, "start": "2026-10-24T22:00:00.000Z", "end": "2026-10-25T22:59:59.999Z"},
+    "buckets": [
+        {
+            "label": "2026-10-25",
+            "start": "2026-10-24T22:00:00.000Z",
+            "end": "2026-10-25T22:59:59.999Z",
+        }
+    ],
+    "values": [17],
+    "departments": [{"_id": "W6H7fX5xg9Gkkh5gh", "name": "Sales", "values": [9]}],
+    "success": True,
+}
+TIMESERIES_CSV_EXAMPLE = (
+    "bucket,bucket_start,bucket_end,department_id,department_name,chats\r\n"
+    "2026-10-25,2026-10-24T22:00:00.000Z,2026-10-25T22:59:59.999Z,total,,17\r\n"
+    "2026-10-25,2026-10-24T22:00:00.000Z,2026-10-25T22:59:59.999Z,W6H7fX5xg9Gkkh5gh,Sales,9\r\n"
+)
+DASHBOARD_ERROR_EXAMPLES = {
+    "missingStart": InvalidParams("must have required property 'start'").body,
+    "unknownZone": InvalidParams(
+        "'timezone' must be an IANA time zone name, such as Europe/Berlin or UTC"
+    ).body,
+    "endBeforeStart": InvalidParams("'end' must not be before 'start'").body,
+}
+
+
+def _dashboard_operation(
+    name: str, summary: str, query: type[Schema], response: Schema, example: Any, csv: str
+) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": name,
+            "summary": summary,
+            "description": "Our own API (not Rocket.Chat's): see EXTENSIONS.md. Authenticated "
+            "by the `X-User-Id`/`X-Auth-Token` headers, or, when both are absent and "
+            "`Sec-Fetch-Site` is `same-origin` or `none`, by Rocket.Chat's `rc_uid`/`rc_token` "
+            "cookies.",
+            "tags": ["dashboard"],
+            "security": DASHBOARD_SECURITY,
+            "parameters": [{"in": "query", "schema": query}],
+            "responses": {
+                "200": {
+                    "description": "JSON, or CSV (`format=csv`, or `Accept: text/csv` first) "
+                    "as an attachment with the same numbers.",
+                    "content": {
+                        JSON: {"schema": response, "example": example},
+                        CSV: {"schema": {"type": "string"}, "example": csv},
+                    },
+                },
+                "304": {"description": "Not modified (`If-None-Match`)."},
+                "400": {
+                    "description": "A parameter is missing, unknown, repeated, empty or invalid; "
+                    "the message names it.",
+                    "content": {
+                        JSON: {
+                            "schema": TypedFailureBody,
+                            "examples": {
+                                key: {"value": body}
+                                for key, body in DASHBOARD_ERROR_EXAMPLES.items()
+                            },
+                        }
+                    },
+                },
+                "401": _error("No valid token for the user.", UnauthorizedBody, "unauthorized"),
+                "403": _error(
+                    "No role of the user holds view-livechat-manager.", FailureBody, "forbidden"
+                ),
+                "503": _error("MongoDB is unreachable.", TypedFailureBody, "unavailable"),
+                "504": _error("An aggregation exceeded maxTimeMS.", TypedFailureBody, "timeout"),
+            },
+        }
+    }
+
+
+def _dashboard_operations() -> dict[str, dict[str, Any]]:
+    """By the last segment of the path."""
+    return {
+        "scorecard": _dashboard_operation(
+            "scorecard",
+            "Every department x the chosen metrics for one window, with totals.",
+            dashboard.ScorecardQuery,
+            dashboard.scorecard_response(metrics.NAMES, True),
+            SCORECARD_EXAMPLE,
+            SCORECARD_CSV_EXAMPLE,
+        ),
+        "timeseries": _dashboard_operation(
+            "timeseries",
+            "One metric in calendar buckets of a time zone, overall or per department.",
+            dashboard.TimeseriesQuery,
+            dashboard.TimeseriesResponse(),
+            TIMESERIES_EXAMPLE,
+            TIMESERIES_CSV_EXAMPLE,
+        ),
     }
 
 
@@ -196,6 +341,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    **PAGE_OPERATIONS,
 }
 
 
@@ -215,21 +361,34 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
     )
     marshmallow.map_to_openapi_type(JsNumber, "integer", None)  # type: ignore[no-untyped-call]
     marshmallow.map_to_openapi_type(JsDate, "string", "date-time")  # type: ignore[no-untyped-call]
+    for text in (dashboard.BoundField, dashboard.ZoneField, dashboard.MetricList):
+        marshmallow.map_to_openapi_type(text, "string", None)  # type: ignore[no-untyped-call]
+    marshmallow.map_to_openapi_type(dashboard.UtcInstant, "string", "date-time")  # type: ignore[no-untyped-call]
     spec.components.security_scheme(
         "authToken", {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}
     )
     spec.components.security_scheme(
         "userId", {"type": "apiKey", "in": "header", "name": "X-User-Id"}
     )
+    spec.components.security_scheme(
+        "userIdCookie", {"type": "apiKey", "in": "cookie", "name": "rc_uid"}
+    )
+    spec.components.security_scheme(
+        "tokenCookie", {"type": "apiKey", "in": "cookie", "name": "rc_token"}
+    )
     for schema in (TypedFailureBody, FailureBody, UnauthorizedBody):
         spec.components.schema(schema.__name__, schema=schema)
     reports = {report.path: report for report in REPORTS}
+    ours = _dashboard_operations()
     for route in routes:
-        path = route.path
+        path = _CUSTOM_PATTERN.sub(r"{\1}", route.path)  # aiohttp's `{name:regex}` → `{name}`
+        name = path.rsplit("/", 1)[-1]
         if path in _OPERATIONS:
             spec.path(path=path, operations=_OPERATIONS[path])
         elif path in reports:
             spec.path(path=path, operations=_report_operation(reports[path]))
+        elif name in ours and path.startswith("/livechat-analytics/"):
+            spec.path(path=path, operations=ours[name])
         else:
             raise LookupError(f"route {path} has no OpenAPI description")
     return spec.to_dict()

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
+from peer import PEER_ROOMS, peer, peer_table  # tests/benchmarks/peer.py, beside this script
 from pymongo import ASCENDING, MongoClient, monitoring
 from pymongo.errors import PyMongoError
 
@@ -467,8 +468,15 @@ def main() -> None:
         results["cold"] = cold_path(mongo_url, 20 if args.quick else 200)
         results["round_trips"] = round_trips(mongo_url, 5 if args.quick else 20)
         results["scale"] = scale(mongo_url, sizes, 2 if args.quick else 3, 8)
+        results["peer"] = peer(
+            mongo_url,
+            rooms=1_000 if args.quick else PEER_ROOMS,
+            runs=2 if args.quick else 3,
+            now=NOW,
+        )
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
+    print("\n" + "\n".join(peer_table(results["peer"])))
     print(f"\nwritten to {args.out}")
 
 

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from service.__main__ import main
+from service.embedded import DEMO_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,12 +81,16 @@ async def test_embedded_service_prints_a_curl_that_works_and_stops_on_sigterm() 
     assert process.stdout is not None
     try:
         curl = ""
+        page = ""
         async with asyncio.timeout(60):
             while not curl:
                 line = (await process.stdout.readline()).decode()
                 assert line, "the service exited before printing its curl"
                 if line.strip().startswith("curl "):
                     curl = line.strip()
+                if line.strip().startswith("http://"):
+                    page = line.strip()
+        assert page == f"http://127.0.0.1:{port}/livechat-analytics/"
         url, headers = _curl_request(curl)
         async with aiohttp.ClientSession() as session, asyncio.timeout(60):
             while True:  # the banner comes just before the listener opens
@@ -99,6 +104,10 @@ async def test_embedded_service_prints_a_curl_that_works_and_stops_on_sigterm() 
         assert body["success"] is True
         assert body["total"] >= 5
         assert sum(row["rooms"] for row in body["departments"]) > 100
+        async with aiohttp.ClientSession() as session, session.get(page) as response:
+            assert response.status == 200
+            # The embedded demo, and only it, fills in its manager on the sign-in form.
+            assert DEMO_TOKEN in await response.text()
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             assert await process.wait() == 0
@@ -127,6 +136,7 @@ def hook(event, args):
 
 sys.addaudithook(hook)
 from service.__main__ import main
+from service.embedded import DEMO_TOKEN
 code = main()
 print("WRITES " + json.dumps(writes), file=sys.stderr, flush=True)
 sys.exit(code)
@@ -162,10 +172,13 @@ async def test_service_writes_no_file_so_a_read_only_root_filesystem_works() -> 
                 ("/api/openapi.json", 200),
                 (report, 401),
                 ("/nowhere", 404),
+                ("/livechat-analytics/", 200),
             ]:
                 async with session.get(base + path) as response:
-                    await response.read()
+                    body = await response.read()
                     assert response.status == status, path
+                    # A real database: the page never carries the demo's credentials.
+                    assert DEMO_TOKEN.encode() not in body
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             rest = (await process.stderr.read()).decode()

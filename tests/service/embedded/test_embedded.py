@@ -107,6 +107,40 @@ async def test_demo_manager_token_reads_the_report(aiohttp_client: Any, demo: An
     assert all(row["rooms"] > 0 for row in body["departments"])
 
 
+async def test_the_demo_shows_our_own_apis_row_rule(aiohttp_client: Any) -> None:
+    demo = generate_demo_data(NOW, rooms=600)
+    client = await _serve(aiohttp_client, demo)
+    response = await client.get(
+        "/livechat-analytics/api/v1/scorecard",
+        params={"start": "2026-08-01", "end": "2026-11-24", "metrics": "chats"},
+        headers=DEMO_HEADERS,
+    )
+    assert response.status == 200
+    rows = {row["name"]: row["chats"] for row in (await response.json())["departments"]}
+    assert rows["Returns"] == 0  # enabled and idle: a zero row
+    assert rows["Legacy support"] > 0  # disabled, but it has chats
+    assert "EMEA" not in rows  # a business unit is not a department
+    assert rows[None] > 0  # rooms without a department, and of a deleted one
+    departments = demo["rocketchat_livechat_department"]
+    deleted = (
+        {r.get("departmentId") for r in demo["rocketchat_room"]}
+        - {d["_id"] for d in departments}
+        - {None}
+    )
+    assert len(deleted) == 1
+    series = await client.get(
+        "/livechat-analytics/api/v1/timeseries",
+        params={"start": "2026-08-01", "end": "2026-11-24", "interval": "month"},
+        headers=DEMO_HEADERS,
+    )
+    assert [b["label"] for b in (await series.json())["buckets"]] == [
+        "2026-08",
+        "2026-09",
+        "2026-10",
+        "2026-11",
+    ]
+
+
 def _write_mongoexport(directory: Path, collections: dict[str, list[dict[str, Any]]]) -> None:
     """Rooms as one document per line (mongoexport's default), the rest as --jsonArray."""
     for name, documents in collections.items():

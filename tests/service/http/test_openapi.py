@@ -36,6 +36,10 @@ async def test_every_route_of_the_app_is_documented(
     assert routed == set(document["paths"])
     assert len([p for p in routed if "/departments/" in p]) == 8
     assert len([p for p in routed if "/agents/" in p]) == 3
+    assert {p for p in routed if p.startswith("/livechat-analytics/api/")} == {
+        "/livechat-analytics/api/v1/scorecard",
+        "/livechat-analytics/api/v1/timeseries",
+    }
 
 
 async def test_document_is_served(client: TestClient, document: dict[str, Any]) -> None:
@@ -46,7 +50,10 @@ async def test_document_is_served(client: TestClient, document: dict[str, Any]) 
 
 def test_reports_require_both_auth_headers(document: dict[str, Any]) -> None:
     schemes = document["components"]["securitySchemes"]
-    assert {s["name"] for s in schemes.values()} == {"X-Auth-Token", "X-User-Id"}
+    assert {schemes[name]["name"] for name in ("authToken", "userId")} == {
+        "X-Auth-Token",
+        "X-User-Id",
+    }
     for report in REPORTS:
         operation = document["paths"][report.path]["get"]
         assert operation["security"] == [{"authToken": [], "userId": []}]
@@ -175,3 +182,54 @@ async def test_every_answer_of_a_report_matches_the_document(
         if answer.status == 200:
             assert body[report.family], "the demo workspace gives every report rows"
     assert seen == {200, 400, 401, 403}
+
+
+@pytest.mark.usefixtures("demo_workspace")
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/livechat-analytics/api/v1/scorecard", {"compare": "previous"}),
+        ("/livechat-analytics/api/v1/scorecard", {"metrics": "abandonedPercentage,chats"}),
+        ("/livechat-analytics/api/v1/timeseries", {"split": "department", "interval": "week"}),
+        ("/livechat-analytics/api/v1/timeseries", {"metric": "transferredChats"}),
+    ],
+)
+async def test_every_answer_of_our_own_api_matches_the_document(
+    client: TestClient, document: dict[str, Any], path: str, extra: dict[str, str]
+) -> None:
+    responses = document["paths"][path]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {"application/json", "text/csv"}
+    window = {"start": "2026-10-01", "end": "2026-11-24", "timezone": "Europe/Berlin", **extra}
+    seen = set()
+    for params, headers in [
+        (window, MANAGER),
+        ({"end": "2026-11-24"}, MANAGER),
+        ({**window, "timezone": "Nowhere"}, MANAGER),
+        (window, {}),
+        (window, AGENT),
+    ]:
+        answer = await client.get(path, params=params, headers=headers)
+        body = await answer.json()
+        schema = responses[str(answer.status)]["content"]["application/json"]["schema"]
+        errors = [e.message for e in _validator(document, schema).iter_errors(body)]
+        assert errors == [], (answer.status, body)
+        seen.add(answer.status)
+    assert seen == {200, 400, 401, 403}
+
+
+def test_our_own_api_documents_its_parameters_enums_and_cookies(document: dict[str, Any]) -> None:
+    scorecard = document["paths"]["/livechat-analytics/api/v1/scorecard"]["get"]
+    timeseries = document["paths"]["/livechat-analytics/api/v1/timeseries"]["get"]
+    common = {"start", "end", "timezone", "departmentId", "format"}
+    assert {p["name"] for p in scorecard["parameters"]} == common | {"metrics", "compare"}
+    assert {p["name"] for p in timeseries["parameters"]} == common | {"metric", "interval", "split"}
+    by_name = {p["name"]: p for p in timeseries["parameters"]}
+    assert by_name["interval"]["schema"]["enum"] == ["hour", "day", "week", "month"]
+    assert len(by_name["metric"]["schema"]["enum"]) == 11
+    assert by_name["start"]["required"] is True
+    assert {"userIdCookie": [], "tokenCookie": []} in scorecard["security"]
+    schemes = document["components"]["securitySchemes"]
+    assert {schemes["userIdCookie"]["name"], schemes["tokenCookie"]["name"]} == {
+        "rc_uid",
+        "rc_token",
+    }

@@ -1,0 +1,271 @@
+"""Calendar arithmetic in a time zone: window bounds, the previous window, and buckets.
+
+Pure `zoneinfo` arithmetic (EXTENSIONS.md, "Parameters common to both endpoints" and "GET
+/livechat-analytics/api/v1/timeseries"). The database is never asked to apply a time zone: it
+receives the UTC instants computed here, so labels and groups agree whatever its own time-zone
+database says. Every datetime returned is timezone-aware UTC with millisecond precision.
+
+Local days are found by their *earliest instant*, not by "midnight": where midnight is skipped
+(America/Santiago springs forward at 24:00) the day starts at the transition, and where it occurs
+twice (America/Havana falls back at 01:00 to 00:00) the day starts at the first one.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+MS = timedelta(milliseconds=1)
+INTERVALS = ("hour", "day", "week", "month")
+MIN_YEAR, MAX_YEAR = 1970, 9998
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})",
+    re.ASCII,
+)
+
+
+class BoundError(ValueError):
+    """A `start`/`end` text that is not one of the accepted forms, or out of range."""
+
+
+class TooManyBuckets(ValueError):
+    """The window holds more buckets than the caller allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A parsed `start`/`end`: a local calendar date, or an instant (aware UTC)."""
+
+    day: date | None = None
+    instant: datetime | None = None
+
+
+def parse_bound(text: str) -> Bound:
+    """`YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or `±HH:MM`; years 1970-9998."""
+    if found := _DATE.fullmatch(text):
+        year, month, day = (int(part) for part in found.groups())
+        _check_year(year)
+        try:
+            return Bound(day=date(year, month, day))
+        except ValueError:
+            raise BoundError("not a calendar date") from None
+    if found := _DATE_TIME.fullmatch(text):
+        year, month, day, hour, minute = (int(part) for part in found.groups()[:5])
+        _check_year(year)
+        second = int(found[6] or 0)
+        millis = int((found[7] or "0").ljust(3, "0"))
+        offset = found[8]
+        try:
+            zone: tzinfo = UTC
+            if offset != "Z":
+                sign = -1 if offset[0] == "-" else 1
+                hours, minutes = int(offset[1:3]), int(offset[4:6])
+                if hours > 23 or minutes > 59:
+                    raise ValueError("offset out of range")
+                zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+            moment = datetime(year, month, day, hour, minute, second, millis * 1000, zone)
+        except ValueError:
+            raise BoundError("not a valid date-time") from None
+        return Bound(instant=moment.astimezone(UTC))
+    raise BoundError("not a date or an RFC 3339 date-time with an offset")
+
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise BoundError(f"year outside {MIN_YEAR}-{MAX_YEAR}")
+
+
+def _exists(local: datetime, zone: ZoneInfo, fold: int) -> datetime | None:
+    """The UTC instant at which the wall clock of `zone` reads `local` (naive) with `fold`, or
+    None when it never does (a skipped time)."""
+    instant = local.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+    back = instant.astimezone(zone).replace(tzinfo=None)
+    return instant if back == local else None
+
+
+def _wall_instants(local: datetime, zone: ZoneInfo) -> list[datetime]:
+    """Every instant whose local wall clock reads `local`: none, one, or two (a repeated time)."""
+    found = {i for fold in (0, 1) if (i := _exists(local, zone, fold)) is not None}
+    return sorted(found)
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The earliest instant whose local date is `day` (aware UTC)."""
+    midnight = datetime.combine(day, time())
+    existing = _wall_instants(midnight, zone)
+    if existing:
+        return existing[0]
+    # Midnight is skipped: the day begins at the transition, somewhere between midnight read
+    # with the offset after it (earliest candidate) and with the offset before it (latest).
+    low = midnight.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    high = midnight.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    low, high = min(low, high), max(low, high)
+    # Bisect on whole milliseconds: the local date is before `day` at `low`, `day` at `high`.
+    while high - low > MS:
+        middle = low + (high - low) / 2
+        middle -= timedelta(microseconds=middle.microsecond % 1000)
+        if middle.astimezone(zone).date() >= day:
+            high = middle
+        else:
+            low = middle
+    return high if low.astimezone(zone).date() < day else low
+
+
+def day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The last millisecond before the next day's earliest instant."""
+    return day_start(day + timedelta(days=1), zone) - MS
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A resolved window: aware UTC instants, both inclusive, and the zone it was asked in."""
+
+    start: datetime
+    end: datetime
+    # Local calendar days, when both bounds were given as dates (the previous window keeps them).
+    days: tuple[date, date] | None = None
+
+
+def resolve(start: Bound, end: Bound, zone: ZoneInfo) -> Window:
+    """`start`/`end` as instants: a date is that whole local day in `zone`."""
+    first = day_start(start.day, zone) if start.day is not None else start.instant
+    last = day_end(end.day, zone) if end.day is not None else end.instant
+    if first is None or last is None:
+        raise ValueError("a bound is neither a day nor an instant")
+    days = (start.day, end.day) if start.day is not None and end.day is not None else None
+    return Window(first, last, days)
+
+
+def previous(window: Window, zone: ZoneInfo) -> Window:
+    """The window before: as many local calendar days when both bounds were dates, else the
+    same duration, from `2*start - end - 1 ms` to `start - 1 ms`."""
+    if window.days is not None:
+        first, last = window.days
+        count = (last - first).days + 1
+        days = (first - timedelta(days=count), first - timedelta(days=1))
+        return Window(day_start(days[0], zone), day_end(days[1], zone), days)
+    return Window(window.start - (window.end - window.start) - MS, window.start - MS)
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One calendar period of the series, clipped to the window (aware UTC, `end` inclusive)."""
+
+    label: str
+    start: datetime
+    end: datetime
+
+
+def _period_start(day: date, interval: str) -> date:
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_period(day: date, interval: str) -> date:
+    if interval == "week":
+        return day + timedelta(days=7)
+    if interval == "month":
+        return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return day + timedelta(days=1)
+
+
+def _label(day: date, interval: str) -> str:
+    if interval == "week":
+        return day.strftime("%G-W%V")
+    if interval == "month":
+        return day.strftime("%Y-%m")
+    return day.isoformat()
+
+
+def _offset_label(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta()
+    sign = "-" if offset < timedelta() else "+"
+    minutes = int(abs(offset).total_seconds()) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _calendar_count(start: datetime, end: datetime, zone: ZoneInfo, interval: str) -> int:
+    first = _period_start(start.astimezone(zone).date(), interval)
+    last = _period_start(end.astimezone(zone).date(), interval)
+    if interval == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return (last - first).days // (7 if interval == "week" else 1) + 1
+
+
+def _calendar_starts(
+    start: datetime, end: datetime, zone: ZoneInfo, interval: str
+) -> Iterator[tuple[str, datetime]]:
+    period = _period_start(start.astimezone(zone).date(), interval)
+    last = end.astimezone(zone).date()
+    while period <= last:
+        yield _label(period, interval), day_start(period, zone)
+        period = _next_period(period, interval)
+
+
+def _hour_starts(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[str, datetime]]:
+    """Every instant in reach of the window whose local clock reads `HH:00`, in order."""
+    # Local clocks move at most a day or so around transitions; three hours of margin on each
+    # side reaches the hour that contains `start` and the one after `end` in every zone.
+    local = (
+        (start - timedelta(hours=3))
+        .astimezone(zone)
+        .replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    )
+    stop = (end + timedelta(hours=3)).astimezone(zone).replace(tzinfo=None)
+    instants: set[datetime] = set()
+    while local <= stop:
+        instants.update(_wall_instants(local, zone))
+        local += timedelta(hours=1)
+    found = sorted(instants)
+    return [
+        (
+            moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+            + _offset_label(moment.astimezone(zone)),
+            moment,
+        )
+        for moment in found
+    ]
+
+
+def bucket_count(start: datetime, end: datetime, zone: ZoneInfo, interval: str) -> int:
+    """How many buckets `buckets()` gives, computed without building them when that is cheap;
+    for hours, an upper bound once it is clearly above any limit a caller sets (no local hour
+    lasts less than 30 minutes, so the count is at most twice the hours plus one)."""
+    if interval != "hour":
+        return _calendar_count(start, end, zone, interval)
+    hours = (end - start) / timedelta(hours=1)
+    if hours > 4000:
+        return int(hours * 2) + 1
+    return len(buckets(start, end, zone, interval))
+
+
+def buckets(start: datetime, end: datetime, zone: ZoneInfo, interval: str) -> list[Bucket]:
+    """The local calendar periods of `zone` that overlap [start, end], in order, the first and
+    last clipped to the window. `interval` is `hour`, `day`, `week` (from Monday) or `month`."""
+    if interval not in INTERVALS:
+        raise ValueError(f"unknown interval {interval!r}")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if interval == "hour":
+        starts = _hour_starts(start, end, zone)
+    else:
+        starts = list(_calendar_starts(start, end, zone, interval))
+        # The period after the last, for the last one's end.
+        after = _next_period(_period_start(end.astimezone(zone).date(), interval), interval)
+        starts.append(("", day_start(after, zone)))
+    # Keep the periods that overlap the window: the last one starting at or before `start`, and
+    # every later one starting at or before `end`.
+    first = max((i for i, (_, moment) in enumerate(starts) if moment <= start), default=0)
+    result = []
+    for index in range(first, len(starts) - 1):
+        label, begins = starts[index]
+        if begins > end:
+            break
+        ends = starts[index + 1][1] - MS
+        result.append(Bucket(label, max(begins, start), min(ends, end)))
+    return result

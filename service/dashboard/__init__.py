@@ -1,0 +1,1 @@
+"""Our own API under /livechat-analytics/: the scorecard and the time series (EXTENSIONS.md)."""
