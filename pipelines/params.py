@@ -1,7 +1,7 @@
-"""The validated parameters every department report is built from."""
+"""The validated parameters every report (department and agent families) is built from."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,14 @@ class ReportParams:
     answered: bool = False
     # Livechat_visitor_inactivity_timeout, seconds: the abandoned-chat threshold.
     inactivity_timeout: float = 3600
+    # The agents' availability report counts whole days of Rocket.Chat's server zone (an IANA
+    # name): `start_day`/`end_day` are the days `start`/`end` name when written as a date alone
+    # (None for a date-time, whose day is taken in `server_timezone`).
+    server_timezone: str = "UTC"
+    start_day: date | None = None
+    end_day: date | None = None
+    # available-for-service-history's `fullReport=true`: add each agent's `serviceHistory`.
+    full_report: bool = False
 
     def __post_init__(self) -> None:
         # Naive datetimes would be read as local time by the driver; the API edge makes them UTC.

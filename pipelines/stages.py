@@ -77,8 +77,8 @@ def sort_by(metric: str) -> Stage:
     return {"$sort": {metric: -1, "_id": 1}}
 
 
-def paged(page: Page) -> Stage:
-    """`total` counts groups; `rows` is the page.
+def paged(page: Page, finish: Sequence[Stage] = ()) -> Stage:
+    """`total` counts groups; `rows` is the page, then `finish` (run on the page's rows only).
 
     `$skip` is always present (an empty `$facet` sub-pipeline is an error on MongoDB), and
     `$limit` is left out for "no limit" (never `$limit: 0`).
@@ -86,7 +86,7 @@ def paged(page: Page) -> Stage:
     rows: list[Stage] = [{"$skip": page.offset}]
     if page.limit is not None:
         rows.append({"$limit": page.limit})
-    return {"$facet": {"total": [{"$count": "n"}], "rows": rows}}
+    return {"$facet": {"total": [{"$count": "n"}], "rows": [*rows, *finish]}}
 
 
 def department_report(

@@ -36,7 +36,10 @@ MAX_REQUEST_LINE = 128 * 1024
 async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     workspace = WorkspaceSettings(
-        app[mongo_key], settings.overrides, settings.settings_cache_ttl_seconds
+        app[mongo_key],
+        settings.overrides,
+        settings.settings_cache_ttl_seconds,
+        server_timezone=settings.rocketchat_server_timezone,
     )
     app[workspace_key] = workspace
     metrics = app[metrics_key]

@@ -17,7 +17,8 @@ ROUTES = [
     web.get("/readyz", ops.readyz),
     web.get("/metrics", ops.metrics),
     web.get("/api/openapi.json", ops.openapi),
-    *(web.get(f"{DEPARTMENTS}/{report.name}", handlers.report(report)) for report in REPORTS),
+    # Rocket.Chat's analytics, both families (departments, agents): each report's own path.
+    *(web.get(report.path, handlers.report(report)) for report in REPORTS),
     web.get(f"{DASHBOARD_API}/scorecard", dashboard.scorecard_handler),
     web.get(f"{DASHBOARD_API}/timeseries", dashboard.timeseries_handler),
     # The dashboard page and its files.

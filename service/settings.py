@@ -3,8 +3,10 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from environs import Env, EnvError
+from marshmallow import ValidationError
 from marshmallow.validate import OneOf, Range
 
 READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
@@ -13,6 +15,14 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Rocket.Chat's own escape hatch for pinning a setting from the environment; a sidecar that
 # shares Rocket.Chat's environment therefore sees the same overrides Rocket.Chat does.
 OVERRIDE_PREFIX = "OVERWRITE_SETTING_"
+
+
+def _time_zone(name: str) -> None:
+    """An IANA zone name that this installation's tz database knows (tzdata is a dependency)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"not an IANA time zone name: {name!r}") from None
 
 
 class SettingsError(Exception):
@@ -51,6 +61,8 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "json"
     access_log: bool = True
+    # The zone Rocket.Chat's server runs in: the agents' availability report counts its days.
+    rocketchat_server_timezone: str = "UTC"
     overrides: RocketChatOverrides = RocketChatOverrides()
 
     @property
@@ -147,6 +159,9 @@ def _parse(env: _MappingEnv) -> Settings:
         "log_level": env.str("LOG_LEVEL", "INFO", validate=OneOf(LOG_LEVELS)),
         "log_format": env.str("LOG_FORMAT", "json", validate=OneOf(("json", "text"))),
         "access_log": env.bool("ACCESS_LOG", True),
+        "rocketchat_server_timezone": env.str(
+            "ROCKETCHAT_SERVER_TIMEZONE", "UTC", validate=_time_zone
+        ),
     }
     overrides: dict[str, Any] = {
         "api_default_count": env.int(f"{OVERRIDE_PREFIX}API_Default_Count", None),

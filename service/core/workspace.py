@@ -46,9 +46,12 @@ class Workspace:
     api_allow_infinite_count: bool = True
     login_expiration_days: float = 90
     visitor_inactivity_timeout: float = 3600
+    # Not stored in the database: the zone Rocket.Chat's server runs in, from our settings
+    # (ROCKETCHAT_SERVER_TIMEZONE); the agents' availability report counts its days.
+    server_timezone: str = "UTC"
 
     @classmethod
-    def from_values(cls, values: dict[str, Any]) -> "Workspace":
+    def from_values(cls, values: dict[str, Any], server_timezone: str = "UTC") -> "Workspace":
         default_count = _number(values.get("api_default_count"))
         upper_limit = _number(values.get("api_upper_count_limit"))
         infinite = values.get("api_allow_infinite_count")
@@ -62,6 +65,7 @@ class Workspace:
             # `getLoginExpirationInDays`: anything but a positive number means 90.
             login_expiration_days=expiry if expiry and expiry > 0 else 90,
             visitor_inactivity_timeout=timeout if timeout is not None else 3600,
+            server_timezone=server_timezone,
         )
 
     def page(self, offset: int, count: int | None) -> Page:
@@ -83,8 +87,11 @@ class WorkspaceSettings:
         overrides: RocketChatOverrides,
         ttl_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        server_timezone: str = "UTC",
     ) -> None:
         self._mongo = mongo
+        self._server_timezone = server_timezone
         self._overrides = {
             name: value
             for name, value in ((field, getattr(overrides, field)) for field in _FIELDS.values())
@@ -105,6 +112,8 @@ class WorkspaceSettings:
                 SETTINGS_COLLECTION, {"_id": {"$in": missing}}, {"value": 1}
             )
             stored = {_FIELDS[doc["_id"]]: doc.get("value") for doc in documents}
-        self._cached = Workspace.from_values({**stored, **self._overrides})
+        self._cached = Workspace.from_values(
+            {**stored, **self._overrides}, server_timezone=self._server_timezone
+        )
         self._read_at = self._clock()
         return self._cached

@@ -36,6 +36,11 @@ ROOMS = "rocketchat_room"
 _METEOR_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
 _DEPARTMENTS = ("Sales", "Support", "Billing", "Onboarding", "Technical", "Partners")
 _AGENTS = ("alice", "bruno", "chen", "dara", "emeka")
+# The agents family's awkward cases: `chen` was renamed (rooms served before the rename keep
+# the old name), one agent account has no username, and one agent was deleted since.
+_RENAMED = ("chen", "chen.wei")
+_DELETED_AGENT = "former.agent"
+ACTIVITY = "rocketchat_livechat_agent_activity"
 
 
 class FixtureError(Exception):
@@ -176,10 +181,86 @@ def _departments_beyond_the_active(
     return [idle, disabled, unit]
 
 
+def _agent_roster(
+    rng: random.Random, agents: list[Document], rooms: list[Document], now: datetime
+) -> list[Document]:
+    """Rename one agent half-way through the window, and hand some rooms to an agent without a
+    username and to one deleted since. Only `servedBy`/`responseBy` change, so the department
+    reports' numbers do not. Returns the agent users (the deleted one is not among them)."""
+    renamed = next(a for a in agents if a["username"] == _RENAMED[0])
+    renamed["username"] = _RENAMED[1]
+    renamed_at = now - timedelta(days=60)
+    nameless = _user(_meteor_id(rng), "nameless", ["user", "livechat-agent"], [])
+    del nameless["username"]  # e.g. an account created by an import, never given one
+    deleted_id = _meteor_id(rng)
+    for room in rooms:
+        served = room.get("servedBy")
+        if room["t"] != "l" or served is None:
+            continue
+        roll = rng.random()
+        if roll < 0.06:
+            served.pop("username", None)
+            served["_id"] = nameless["_id"]
+        elif roll < 0.12:
+            served.update({"_id": deleted_id, "username": _DELETED_AGENT})
+        elif served["_id"] == renamed["_id"] and room["ts"] >= renamed_at:
+            served["username"] = _RENAMED[1]
+        if "responseBy" in room:  # the same agent answered
+            room["responseBy"] = {**room["responseBy"], "_id": served["_id"]}
+            room["responseBy"].pop("username", None)
+            if "username" in served:
+                room["responseBy"]["username"] = served["username"]
+    return [*agents, nameless]
+
+
+def _agent_activity(
+    rng: random.Random, agent_ids: list[str], now: datetime, days: int
+) -> list[Document]:
+    """Rocket.Chat's `rocketchat_livechat_agent_activity`: one document per agent and (UTC)
+    day the agent went available, `availableTime` the seconds of that day's intervals. Today's
+    last interval is still open (no `stoppedAt`) and counts up to `now`."""
+    documents = []
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for agent_id in agent_ids:
+        for back in range(days, -1, -1):
+            midnight = today - timedelta(days=back)
+            if (midnight.weekday() >= 5 and rng.random() < 0.8) or rng.random() < 0.1:
+                continue  # weekends, days off
+            intervals: list[Document] = []
+            available = 0
+            started = midnight + timedelta(hours=rng.randint(6, 10), minutes=rng.randrange(60))
+            for _ in range(rng.choice([1, 2, 2, 3])):
+                if started >= now:
+                    break
+                stopped = started + timedelta(minutes=rng.randint(30, 240))
+                if stopped > now or stopped.date() != midnight.date():
+                    intervals.append({"startedAt": started})
+                    available += int(
+                        (min(now, midnight + timedelta(days=1)) - started).total_seconds()
+                    )
+                    break
+                intervals.append({"startedAt": started, "stoppedAt": stopped})
+                available += int((stopped - started).total_seconds())
+                started = stopped + timedelta(minutes=rng.randint(15, 90))
+            if intervals:
+                documents.append(
+                    {
+                        "_id": _meteor_id(rng),
+                        "agentId": agent_id,
+                        "date": int(midnight.strftime("%Y%m%d")),
+                        "availableTime": available,
+                        "serviceHistory": intervals,
+                    }
+                )
+    return documents
+
+
 def generate_demo_data(now: datetime, *, rooms: int = 6000, seed: int = 7) -> Collections:
     """A Rocket.Chat-shaped workspace: departments, agents, livechat rooms over the last four
     months (some without department, some unanswered, some open), other room types, transfer
-    history messages (a few pointing at deleted rooms), the settings and the permission."""
+    history messages (a few pointing at deleted rooms), the agents' availability history (with
+    a renamed agent, one without a username and one deleted), the settings and the
+    permission."""
     rng = random.Random(seed)
     departments = [
         {
@@ -238,11 +319,21 @@ def generate_demo_data(now: datetime, *, rooms: int = 6000, seed: int = 7) -> Co
             }
         )
     departments += _departments_beyond_the_active(now, room_docs, agents, window, seed)
+    # A generator of its own, so the rooms and messages above stay what they were before the
+    # agents family arrived (the README quotes their numbers).
+    agent_rng = random.Random(seed + 2)
+    agent_users = _agent_roster(agent_rng, agents, room_docs, now)
+    deleted = sorted(
+        {r["servedBy"]["_id"] for r in room_docs if "servedBy" in r}
+        - {a["_id"] for a in agent_users}
+    )
+    activity = _agent_activity(agent_rng, [a["_id"] for a in agent_users] + deleted, now, 120)
     return {
         "rocketchat_livechat_department": departments,
         "rocketchat_room": room_docs,
         "rocketchat_message": messages,
-        USERS: [*_demo_identities(now), *agents],
+        ACTIVITY: activity,
+        USERS: [*_demo_identities(now), *agent_users],
         PERMISSIONS: [
             {"_id": VIEW_LIVECHAT_MANAGER, "roles": ["admin", MANAGER_ROLE, "livechat-monitor"]}
         ],

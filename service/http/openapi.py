@@ -24,8 +24,8 @@ from service.http.errors import (
     InvalidParams,
     Unauthorized,
 )
-from service.rocketchat.reports import REPORTS, Report
-from service.rocketchat.schemas import JsNumber
+from service.rocketchat.reports import AGENTS, REPORTS, Report
+from service.rocketchat.schemas import JsDate, JsNumber
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -79,12 +79,21 @@ ERROR_EXAMPLES: dict[str, tuple[type[Schema], dict[str, Any]]] = {
 }
 
 
+# Example values of a row's fields by name; every other field is a metric, shown as 13.
+_EXAMPLE_VALUES: dict[str, Any] = {
+    "_id": "NJaMpSvZFZ4NAXm3j",
+    "username": "maria.silva",
+    "serviceHistory": [
+        {"startedAt": "2026-10-25T08:00:00.000Z", "stoppedAt": "2026-10-25T12:30:00.000Z"}
+    ],
+}
+
+
 def report_example(report: Report) -> dict[str, Any]:
     """A 200 body for `report`, shaped by its response schema (as in Rocket.Chat's docs)."""
-    row_schema = report.response_schema.fields["departments"].inner.schema  # type: ignore[attr-defined]
-    row = {name: 13 for name in row_schema.fields if name != "_id"}
-    department = {"_id": "NJaMpSvZFZ4NAXm3j", **row}
-    return {"departments": [department], "count": 1, "offset": 0, "total": 11, "success": True}
+    row_schema = report.response_schema.fields[report.family].inner.schema  # type: ignore[attr-defined]
+    row = {name: _EXAMPLE_VALUES.get(name, 13) for name in row_schema.fields}
+    return {report.family: [row], "count": 1, "offset": 0, "total": 11, "success": True}
 
 
 def _error(description: str, schema: type[Schema], *examples: str) -> dict[str, Any]:
@@ -234,16 +243,18 @@ def _dashboard_operations() -> dict[str, dict[str, Any]]:
 
 
 def _report_operation(report: Report) -> dict[str, Any]:
+    family = "agent" if report.family == AGENTS else "department"
     return {
         "get": {
-            "operationId": report.name,
-            "summary": f"Rocket.Chat's livechat department analytics: {report.name}",
-            "tags": ["department analytics"],
+            # Unique across families: both have an average-service-time.
+            "operationId": report.name if family == "department" else f"agents-{report.name}",
+            "summary": f"Rocket.Chat's livechat {family} analytics: {report.name}",
+            "tags": [f"{family} analytics"],
             "security": SECURITY,
             "parameters": [{"in": "query", "schema": report.query_schema}],
             "responses": {
                 "200": {
-                    "description": "One page of departments; `total` counts departments.",
+                    "description": f"One page of {family}s; `total` counts {family}s.",
                     "content": {
                         JSON: {"schema": report.response_schema, "example": report_example(report)}
                     },
@@ -343,9 +354,13 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
         version=version("livechat-analytics"),
         openapi_version="3.0.3",
         plugins=[marshmallow],
-        info={"description": "Rocket.Chat's omnichannel department analytics, as a drop-in."},
+        info={
+            "description": "Rocket.Chat's omnichannel analytics (the department and agent "
+            "families), as a drop-in."
+        },
     )
     marshmallow.map_to_openapi_type(JsNumber, "integer", None)  # type: ignore[no-untyped-call]
+    marshmallow.map_to_openapi_type(JsDate, "string", "date-time")  # type: ignore[no-untyped-call]
     for text in (dashboard.BoundField, dashboard.ZoneField, dashboard.MetricList):
         marshmallow.map_to_openapi_type(text, "string", None)  # type: ignore[no-untyped-call]
     marshmallow.map_to_openapi_type(dashboard.UtcInstant, "string", "date-time")  # type: ignore[no-untyped-call]
@@ -363,15 +378,15 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
     )
     for schema in (TypedFailureBody, FailureBody, UnauthorizedBody):
         spec.components.schema(schema.__name__, schema=schema)
-    reports = {report.name: report for report in REPORTS}
+    reports = {report.path: report for report in REPORTS}
     ours = _dashboard_operations()
     for route in routes:
         path = _CUSTOM_PATTERN.sub(r"{\1}", route.path)  # aiohttp's `{name:regex}` → `{name}`
         name = path.rsplit("/", 1)[-1]
         if path in _OPERATIONS:
             spec.path(path=path, operations=_OPERATIONS[path])
-        elif name in reports and path.startswith("/api/"):
-            spec.path(path=path, operations=_report_operation(reports[name]))
+        elif path in reports:
+            spec.path(path=path, operations=_report_operation(reports[path]))
         elif name in ours and path.startswith("/livechat-analytics/"):
             spec.path(path=path, operations=ours[name])
         else:

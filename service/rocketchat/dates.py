@@ -10,7 +10,7 @@ images). Like V8, an out-of-range day rolls over (`2019-02-31` is 3 March). Year
 """
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 _ISO = re.compile(
     r"""
@@ -148,3 +148,25 @@ def parse_js_date(text: str) -> datetime | None:
     if legacy := _LEGACY.fullmatch(text):
         return _from_legacy(legacy)
     return None
+
+
+def written_day(text: str) -> date | None:
+    """The calendar day `text` names when it is a date alone (no time of day, no offset), as
+    written (`2026-10-25` is the 25th in every zone; `2019-02-31` rolls over to 3 March as in
+    `parse_js_date`); None for a date-time, which names an instant instead, or for no date.
+
+    The agents' availability report counts whole days: a date alone is that day, a date-time
+    is converted to Rocket.Chat's server zone first (../shared/CONTRACT.md, the agents family).
+    """
+    text = text.strip()
+    if len(text) > 100:
+        return None
+    if iso := _ISO.fullmatch(text):
+        alone = iso["hour"] is None and iso["zone"] is None
+    elif legacy := _LEGACY.fullmatch(text):
+        alone = all(legacy[part] is None for part in ("hour", "zname", "offset"))
+    else:
+        return None
+    moment = parse_js_date(text) if alone else None
+    # A date without an offset parses as UTC midnight, so its UTC date is the day written.
+    return moment.date() if moment is not None else None

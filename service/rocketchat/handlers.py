@@ -23,8 +23,8 @@ async def _render(mongo: Mongo, spec: Report, params: ReportParams) -> Rendered:
 
 
 def report(spec: Report) -> Handler:
-    """The handler of one department report. Checks run in Rocket.Chat's order: 401, 403, 400;
-    the permission is checked on every request, cached answers or not."""
+    """The handler of one report, of either family. Checks run in Rocket.Chat's order: 401,
+    403, 400; the permission is checked on every request, cached answers or not."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         app = request.app
@@ -36,7 +36,7 @@ def report(spec: Report) -> Handler:
         )
         cache = app[result_cache_key]
         rendered = await cache.get_or_compute(
-            (spec.name, params), lambda: _render(app[mongo_key], spec, params)
+            (spec.path, params), lambda: _render(app[mongo_key], spec, params)
         )
         return rendered.respond(request, max_age=int(cache.ttl_seconds))
 

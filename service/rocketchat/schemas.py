@@ -1,4 +1,5 @@
-"""Query and response schemas of the department reports, worded like Rocket.Chat's validator.
+"""Query and response schemas of the drop-in's reports (the department and agents families),
+worded like Rocket.Chat's validator.
 
 Rocket.Chat validates these queries with Ajv (`coerceTypes`, `additionalProperties: false`) and
 reports the first failure as `"<ajv message> [invalid-params]"`. Ajv checks `required` first,
@@ -9,7 +10,7 @@ Dates are checked after the schema, as Rocket.Chat's route does, with their own 
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from cachetools import LRUCache
@@ -20,7 +21,7 @@ from multidict import MultiMapping
 from pipelines.params import ReportParams
 from service.core.workspace import Workspace
 from service.http.errors import BadRequest, InvalidParams
-from service.rocketchat.dates import parse_js_date
+from service.rocketchat.dates import parse_js_date, written_day
 
 # JavaScript's Number.MAX_SAFE_INTEGER: the largest count Rocket.Chat can hold exactly; it also
 # keeps `$skip` inside MongoDB's 64-bit integers.
@@ -80,6 +81,10 @@ class ReportQuery:
     answered: bool
     offset: int
     count: int | None
+    # The days `start`/`end` name when written as a date alone (see `dates.written_day`).
+    start_day: date | None = None
+    end_day: date | None = None
+    full_report: bool = False
 
     def params(self, workspace: Workspace) -> ReportParams:
         return ReportParams(
@@ -89,11 +94,34 @@ class ReportQuery:
             department_id=self.department_id,
             answered=self.answered,
             inactivity_timeout=workspace.visitor_inactivity_timeout,
+            server_timezone=workspace.server_timezone,
+            start_day=self.start_day,
+            end_day=self.end_day,
+            full_report=self.full_report,
         )
 
 
-class DepartmentReportQuery(Schema):
-    """The parameters every department report takes."""
+def _sort(order: str) -> fields.String:
+    # Rocket.Chat's schemas allow `sort`; our order is fixed.
+    return _string("sort", f"Accepted and ignored: rows are ordered by {order}.")
+
+
+def _offset() -> JsNumber:
+    return _count("offset", "Rows to skip.", load_default=0)
+
+
+def _page_size() -> JsNumber:
+    return _count(
+        "count",
+        "Rows to return. Absent: Rocket.Chat's `API_Default_Count` (50); at most "
+        "`API_Upper_Count_Limit` (100); `0` returns every row while `API_Allow_Infinite_Count` "
+        "is on (the default).",
+    )
+
+
+class WindowQuery(Schema):
+    """`start` and `end`, which every report of both families takes first; subclasses add the
+    rest in Rocket.Chat's schema order (Ajv reports the first failing property in that order)."""
 
     class Meta:
         unknown = RAISE
@@ -111,21 +139,6 @@ class DepartmentReportQuery(Schema):
         "end",
         "End of the window, inclusive; the same forms as `start`. Before `start`: no rows.",
         required=True,
-    )
-    department_id = _string(
-        "departmentId", "Only this department; empty or `undefined` mean every department."
-    )
-    # Rocket.Chat's schema allows `sort`; our order is fixed (metric desc, `_id` asc).
-    sort = _string(
-        "sort",
-        "Accepted and ignored: rows are ordered by the report's value, descending, then `_id`.",
-    )
-    offset = _count("offset", "Rows to skip.", load_default=0)
-    count = _count(
-        "count",
-        "Rows to return. Absent: Rocket.Chat's `API_Default_Count` (50); at most "
-        "`API_Upper_Count_Limit` (100); `0` returns every row while `API_Allow_Infinite_Count` "
-        "is on (the default).",
     )
 
     @post_load
@@ -145,7 +158,22 @@ class DepartmentReportQuery(Schema):
             answered=data.get("answered") == "true",
             offset=data["offset"],
             count=data.get("count"),
+            start_day=written_day(data["start"]),
+            end_day=written_day(data["end"]),
+            # Rocket.Chat's route: `fullReport && fullReport === 'true'`.
+            full_report=data.get("full_report") == "true",
         )
+
+
+class DepartmentReportQuery(WindowQuery):
+    """The parameters every department report takes."""
+
+    department_id = _string(
+        "departmentId", "Only this department; empty or `undefined` mean every department."
+    )
+    sort = _sort("the report's value, descending, then `_id`")
+    offset = _offset()
+    count = _page_size()
 
 
 class AmountOfChatsQuery(DepartmentReportQuery):
@@ -155,6 +183,22 @@ class AmountOfChatsQuery(DepartmentReportQuery):
         "answered",
         "`true` counts answered chats. Any other value, and absence, count the chats still "
         "waiting for an answer, as Rocket.Chat does.",
+    )
+
+
+class AgentReportQuery(WindowQuery):
+    """The parameters of the agents family's service-time reports (no `departmentId`)."""
+
+    sort = _sort("`username` (byte order, null first), then `_id`")
+    offset = _offset()
+    count = _page_size()
+
+
+class AgentAvailabilityQuery(AgentReportQuery):
+    full_report = _string(
+        "fullReport",
+        "`true` adds each agent's `serviceHistory` (the intervals of the agent's earliest day "
+        "in the window); any other value, and absence, leave it out.",
     )
 
 
@@ -188,16 +232,23 @@ def load_query(schema: Schema, query: MultiMapping[str]) -> ReportQuery:
     return loaded
 
 
-def _envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Schema:
-    """`{departments: [{_id, <metrics>}], count, offset, total, success}`."""
+def _envelope(
+    name: str,
+    metrics: Mapping[str, fields.Field[Any]],
+    *,
+    family: str = "departments",
+    row: str = "Department",
+    identity: Mapping[str, fields.Field[Any]] | None = None,
+) -> Schema:
+    """`{<family>: [{<identity>, <metrics>}], count, offset, total, success}`; the identity of
+    a department row is its `_id`."""
+    if identity is None:
+        identity = {"_id": fields.String(required=True, allow_none=True)}
     # `required` documents that every key is always sent (dumping ignores it).
-    row = Schema.from_dict(
-        {"_id": fields.String(required=True, allow_none=True), **metrics},
-        name=f"{name}Department",
-    )
+    rows = Schema.from_dict({**identity, **metrics}, name=f"{name}{row}")
     envelope = Schema.from_dict(
         {
-            "departments": fields.List(fields.Nested(row), required=True),
+            family: fields.List(fields.Nested(rows), required=True),
             "count": fields.Integer(required=True),
             "offset": fields.Integer(required=True),
             "total": fields.Integer(required=True),
@@ -232,6 +283,82 @@ TotalTransferredChatsResponse = _envelope(
 TotalAbandonedChatsResponse = _envelope("TotalAbandonedChats", {"abandonedRooms": _metric()})
 PercentageAbandonedChatsResponse = _envelope(
     "PercentageAbandonedChats", {"percentageOfAbandonedChats": _metric()}
+)
+
+
+class JsonNumber(fields.Float):
+    """A number as JavaScript's JSON writes it: a whole one is an integer (`12`, not `12.0`)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+
+class JsDate(fields.Field[datetime]):
+    """A date as JavaScript's JSON writes it (`Date.prototype.toISOString`): UTC, milliseconds,
+    `Z` (`2026-10-25T08:00:00.000Z`). Stored dates without a zone are UTC."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return (
+            f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+            f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+        )
+
+
+def _agent_envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Schema:
+    """`{agents: [{_id, username, <metrics>}], count, offset, total, success}`."""
+    return _envelope(
+        name,
+        metrics,
+        family="agents",
+        row="Agent",
+        identity={
+            "_id": fields.String(required=True),
+            "username": fields.String(required=True, allow_none=True),
+        },
+    )
+
+
+AgentAverageServiceTimeResponse = _agent_envelope(
+    "AgentAverageServiceTime", {"averageServiceTimeInSeconds": _metric()}
+)
+AgentTotalServiceTimeResponse = _agent_envelope(
+    "AgentTotalServiceTime", {"chats": _metric(), "serviceTimeDuration": _metric()}
+)
+ServiceInterval = Schema.from_dict(
+    {
+        "startedAt": JsDate(metadata={"description": "The agent became available."}),
+        "stoppedAt": JsDate(
+            metadata={
+                "description": "The agent stopped being available (absent while still available)."
+            }
+        ),
+    },
+    name="ServiceInterval",
+)
+# No `_id` in these rows, as in Rocket.Chat; `serviceHistory` only with `fullReport=true`.
+AgentAvailableForServiceHistoryResponse = _envelope(
+    "AgentAvailableForServiceHistory",
+    {
+        "availableTimeInSeconds": JsonNumber(
+            required=True, metadata={"description": "The sum of the days' `availableTime`."}
+        ),
+        "serviceHistory": fields.List(
+            fields.Nested(ServiceInterval),
+            allow_none=True,
+            metadata={
+                "description": "Only with `fullReport=true`: the intervals of the agent's "
+                "earliest day in the window."
+            },
+        ),
+    },
+    family="agents",
+    row="Agent",
+    identity={"username": fields.String(required=True, allow_none=True)},
 )
 
 

@@ -20,8 +20,10 @@ from service.settings import Settings, load_settings, variable_names
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "config" / "kubernetes"
 SETTINGS_ENV = KUBERNETES / "components" / "settings" / "config.env"
-REPORT_PATHS = {f"{DEPARTMENTS}/{report.name}" for report in REPORTS}
-# The family as the contract names it (shared/CONTRACT.md), independent of what is routed today.
+REPORT_PATHS = {report.path for report in REPORTS}
+AGENTS = "/api/v1/livechat/analytics/agents"
+# Both families as the contract names them (shared/CONTRACT.md), independent of what is routed
+# today.
 CONTRACT_PATHS = {
     f"{DEPARTMENTS}/{name}"
     for name in (
@@ -34,6 +36,9 @@ CONTRACT_PATHS = {
         "total-abandoned-chats",
         "percentage-abandoned-chats",
     )
+} | {
+    f"{AGENTS}/{name}"
+    for name in ("average-service-time", "total-service-time", "available-for-service-history")
 }
 
 

@@ -74,3 +74,12 @@ def test_an_unescaped_hash_in_the_password_is_masked_too() -> None:
     settings = load_settings({"MONGO_URL": "mongodb://reader:s3c#ret@mongo-0:27017/rcprod"})
     assert settings.masked_mongo_url == "mongodb://***@mongo-0:27017/rcprod"
     assert settings.mongo_database == "rcprod"
+
+
+def test_rocketchat_server_timezone_is_an_iana_name_checked_at_start_up() -> None:
+    assert load_settings({}).rocketchat_server_timezone == "UTC"
+    zone = {"ROCKETCHAT_SERVER_TIMEZONE": "America/Sao_Paulo"}
+    assert load_settings(zone).rocketchat_server_timezone == "America/Sao_Paulo"
+    for bad in ("Mars/Olympus_Mons", "+02:00", "../../etc/passwd", ""):
+        with pytest.raises(SettingsError, match="ROCKETCHAT_SERVER_TIMEZONE"):
+            load_settings({"ROCKETCHAT_SERVER_TIMEZONE": bad})

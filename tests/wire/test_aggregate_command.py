@@ -195,3 +195,31 @@ async def test_a_warm_request_is_one_round_trip(aiohttp_client: Any, mongos: Scr
         response = await client.get(URL, params={**query, "offset": offset}, headers=MANAGER)
         assert response.status == 200
     assert [next(iter(c)) for c in mongos.received()] == ["aggregate"] * 3
+
+
+async def test_agents_availability_is_one_aggregate_on_the_activity_collection(
+    aiohttp_client: Any, mongos: ScriptedMongo
+) -> None:
+    client = await _service(
+        aiohttp_client,
+        mongos,
+        MONGO_READ_PREFERENCE="secondary",
+        ROCKETCHAT_SERVER_TIMEZONE="America/New_York",
+    )
+    query = {"start": "2026-09-10T02:00:00Z", "end": "2026-09-20", "fullReport": "true"}
+    response = await client.get(
+        "/api/v1/livechat/analytics/agents/available-for-service-history",
+        params=query,
+        headers=MANAGER,
+    )
+    assert response.status == 200
+
+    (aggregate,) = [c for c in mongos.received() if "aggregate" in c]
+    assert aggregate["aggregate"] == "rocketchat_livechat_agent_activity"
+    assert (aggregate["maxTimeMS"], aggregate["$readPreference"]) == (
+        MAX_TIME_MS,
+        {"mode": "secondary"},
+    )
+    # 02:00 UTC on 10 September is still the 9th in New York; a date alone is that day.
+    assert aggregate["pipeline"][0] == {"$match": {"date": {"$gte": 20260909, "$lte": 20260920}}}
+    assert "$facet" in aggregate["pipeline"][-1]

@@ -1,5 +1,5 @@
-"""The report's `$match` is served by Rocket.Chat's own indexes: explain shows an index scan and
-no collection scan, with and without a department."""
+"""The reports' `$match` is served by Rocket.Chat's own indexes: explain shows an index scan and
+no collection scan (amount-of-chats with and without a department, and the agents family)."""
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -9,6 +9,9 @@ import pytest
 from bson import SON
 
 from pipelines import amount_of_chats
+from pipelines.agents import available_for_service_history
+from pipelines.agents import average_service_time as agent_average_service_time
+from pipelines.agents import total_service_time as agent_total_service_time
 from pipelines.params import ReportParams
 from service.rocketchat.reports import ROOMS
 from tests.factories import create_rocketchat_room_indexes, room
@@ -76,3 +79,75 @@ async def test_report_match_uses_an_index_scan_never_a_collection_scan(
         "executionStats", {}
     )
     assert 0 < statistics["totalDocsExamined"] <= indexed_rooms < 400
+
+
+# ----------------------------------------------------------------------------- agents family
+
+
+def _index_scan_only(explained: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The plan's stages hold an index scan and no collection scan; returns the statistics."""
+    stages = [node["stage"] for node in plan_stages(winning_plan(explained))]
+    assert "IXSCAN" in stages, stages
+    assert "COLLSCAN" not in stages, stages
+    statistics: Mapping[str, Any] = explained.get("executionStats") or explained["stages"][0][
+        "$cursor"
+    ].get("executionStats", {})
+    return statistics
+
+
+@pytest.mark.parametrize("report", [agent_average_service_time, agent_total_service_time])
+async def test_agent_service_time_reports_use_the_rooms_index(
+    db: Any, indexed_rooms: int, report: Any
+) -> None:
+    pipeline = report.build(ReportParams(start=START, end=END))
+    explained = await db.command(
+        SON([("explain", {"aggregate": ROOMS, "pipeline": pipeline, "cursor": {}})]),
+        verbosity="executionStats",
+    )
+    assert 0 < _index_scan_only(explained)["totalDocsExamined"] <= indexed_rooms
+
+
+@pytest.mark.parametrize("full_report", [False, True])
+async def test_availability_report_uses_the_activity_date_index(db: Any, full_report: bool) -> None:
+    """Rocket.Chat's indexes on the activity collection: `{date: 1}` and unique `{agentId: 1,
+    date: 1}`. 60 days of 5 agents; the window holds 10 of the days."""
+    activity = db[available_for_service_history.ACTIVITY]
+    await activity.create_index([("date", 1)])
+    await activity.create_index([("agentId", 1), ("date", 1)], unique=True)
+    await db.users.insert_many([{"_id": f"u{n}", "username": f"agent{n}"} for n in range(5)])
+    first = datetime(2026, 8, 1, tzinfo=UTC)
+    await activity.insert_many(
+        [
+            {
+                "_id": f"u{n}-{day}",
+                "agentId": f"u{n}",
+                "date": int((first + timedelta(days=day)).strftime("%Y%m%d")),
+                "availableTime": 3600,
+                "serviceHistory": [],
+            }
+            for n in range(5)
+            for day in range(60)
+        ]
+    )
+    params = ReportParams(
+        start=datetime(2026, 8, 11, tzinfo=UTC),
+        end=datetime(2026, 8, 20, 12, tzinfo=UTC),
+        full_report=full_report,
+    )
+    pipeline = available_for_service_history.build(params)
+    explained = await db.command(
+        SON(
+            [
+                (
+                    "explain",
+                    {
+                        "aggregate": available_for_service_history.ACTIVITY,
+                        "pipeline": pipeline,
+                        "cursor": {},
+                    },
+                )
+            ]
+        ),
+        verbosity="executionStats",
+    )
+    assert 0 < _index_scan_only(explained)["totalDocsExamined"] <= 5 * 10

@@ -48,6 +48,45 @@ def test_demo_data_looks_like_a_busy_rocketchat_workspace(
     assert any(m["t"] == "livechat_transfer_history" for m in demo["rocketchat_message"])
 
 
+def test_demo_agents_include_a_rename_a_missing_username_and_a_deleted_agent(
+    demo: dict[str, list[dict[str, Any]]],
+) -> None:
+    served = {
+        (r["servedBy"]["_id"], r["servedBy"].get("username"))
+        for r in demo["rocketchat_room"]
+        if "servedBy" in r
+    }
+    users = {u["_id"]: u for u in demo["users"]}
+    ids = [agent for agent, _ in served]
+    assert any(ids.count(agent) == 2 for agent in ids)  # renamed: one id, two usernames
+    assert any(username is None and agent in users for agent, username in served)
+    assert any(agent not in users for agent, _ in served)  # deleted since
+    activity = demo["rocketchat_livechat_agent_activity"]
+    assert {d["agentId"] for d in activity} >= {agent for agent, _ in served}
+    assert all(isinstance(d["date"], int) and d["availableTime"] >= 0 for d in activity)
+    assert any("stoppedAt" not in i for d in activity for i in d["serviceHistory"])
+
+
+async def test_every_agents_report_has_numbers_in_the_demo(aiohttp_client: Any, demo: Any) -> None:
+    client = await _serve(aiohttp_client, demo)
+    window = {"start": "2026-10-25", "end": "2026-11-24"}
+    for report, extra in [
+        ("average-service-time", {}),
+        ("total-service-time", {}),
+        ("available-for-service-history", {"fullReport": "true"}),
+    ]:
+        response = await client.get(
+            f"/api/v1/livechat/analytics/agents/{report}",
+            params={**window, **extra},
+            headers=DEMO_HEADERS,
+        )
+        body = await response.json()
+        assert response.status == 200
+        assert body["total"] == len(body["agents"]) >= 6, report
+        assert body["agents"][0]["username"] is None  # the agent without a username sorts first
+        assert all(value for row in body["agents"] for k, value in row.items() if k != "username")
+
+
 async def _serve(aiohttp_client: Any, collections: dict[str, list[dict[str, Any]]]) -> TestClient:
     app = create_app(Settings(), client_factory=embedded_client_factory(collections))
     client: TestClient = await aiohttp_client(app)
@@ -115,21 +154,25 @@ def _write_mongoexport(directory: Path, collections: dict[str, list[dict[str, An
             path.write_text(json_util.dumps(documents, indent=2))
 
 
-@pytest.mark.parametrize("answered", ["true", "false"])
 async def test_mongoexport_round_trip_answers_like_the_original_data(
-    aiohttp_client: Any, tmp_path: Path, demo: Any, answered: str
+    aiohttp_client: Any, tmp_path: Path, demo: Any
 ) -> None:
     _write_mongoexport(tmp_path, demo)
-    query = {"start": "2026-08-01", "end": "2026-11-24", "answered": answered, "count": "0"}
-    original = await (await _serve(aiohttp_client, demo)).get(
-        URL, params=query, headers=DEMO_HEADERS
-    )
-    loaded = with_demo_manager(load_fixtures(tmp_path), NOW)
-    exported = await (await _serve(aiohttp_client, loaded)).get(
-        URL, params=query, headers=DEMO_HEADERS
-    )
-    assert exported.status == original.status == 200
-    assert await exported.json() == await original.json()
+    assert (tmp_path / "rocketchat_livechat_agent_activity.json").is_file()
+    original = await _serve(aiohttp_client, demo)
+    exported = await _serve(aiohttp_client, with_demo_manager(load_fixtures(tmp_path), NOW))
+    agents = "/api/v1/livechat/analytics/agents"
+    for url, extra in [
+        (URL, {"answered": "true"}),
+        (URL, {"answered": "false"}),
+        (f"{agents}/total-service-time", {}),
+        (f"{agents}/available-for-service-history", {"fullReport": "true"}),
+    ]:
+        query = {"start": "2026-08-01", "end": "2026-11-24", "count": "0", **extra}
+        before = await original.get(url, params=query, headers=DEMO_HEADERS)
+        after = await exported.get(url, params=query, headers=DEMO_HEADERS)
+        assert after.status == before.status == 200
+        assert await after.json() == await before.json()
 
 
 def test_fixture_collections_are_named_after_their_files(tmp_path: Path) -> None:

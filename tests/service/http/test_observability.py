@@ -88,6 +88,28 @@ async def test_metrics_count_requests_aggregations_and_cache_lookups(make_client
     assert in_flight[""] == 1  # the scrape itself
 
 
+@pytest.mark.usefixtures("seeded")
+async def test_same_named_reports_of_both_families_are_labelled_and_cached_apart(
+    make_client: Any,
+) -> None:
+    client = await make_client(result_cache_ttl_seconds=30)
+    window = {"start": "2026-09-01", "end": "2026-09-30"}
+    routes = [
+        f"/api/v1/livechat/analytics/{family}/average-service-time"
+        for family in ("departments", "agents")
+    ]
+    for route, family in zip(routes, ("departments", "agents"), strict=True):
+        response = await client.get(route, params=window, headers=MANAGER)
+        assert response.status == 200
+        assert family in await response.json()
+    text = await (await client.get("/metrics")).text()
+    requests = _samples(text, "livechat_analytics_http_requests_total")
+    for route in routes:
+        assert requests[f'{{method="GET",route="{route}",status="200"}}'] == 1
+    results = _samples(text, "livechat_analytics_result_cache_lookups_total")
+    assert results['{result="miss"}'] == 2
+
+
 async def test_metrics_count_database_errors_by_kind(aiohttp_client: Any) -> None:
     settings = Settings(
         mongo_url=f"mongodb://127.0.0.1:{closed_port()}", server_selection_timeout_ms=200

@@ -35,6 +35,7 @@ async def test_every_route_of_the_app_is_documented(
     }
     assert routed == set(document["paths"])
     assert len([p for p in routed if "/departments/" in p]) == 8
+    assert len([p for p in routed if "/agents/" in p]) == 3
     assert {p for p in routed if p.startswith("/livechat-analytics/api/")} == {
         "/livechat-analytics/api/v1/scorecard",
         "/livechat-analytics/api/v1/timeseries",
@@ -54,16 +55,25 @@ def test_reports_require_both_auth_headers(document: dict[str, Any]) -> None:
         "X-User-Id",
     }
     for report in REPORTS:
-        operation = document["paths"][f"/api/v1/livechat/analytics/departments/{report.name}"][
-            "get"
-        ]
+        operation = document["paths"][report.path]["get"]
         assert operation["security"] == [{"authToken": [], "userId": []}]
         names = {p["name"] for p in operation["parameters"]}
-        assert {"start", "end", "departmentId", "offset", "count"} <= names
+        assert {"start", "end", "sort", "offset", "count"} <= names
         assert ("answered" in names) == (report.name == "amount-of-chats")
+        assert ("departmentId" in names) == (report.family == "departments")
+        assert ("fullReport" in names) == (report.name == "available-for-service-history")
 
 
-@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_operation_ids_are_unique_across_families(document: dict[str, Any]) -> None:
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+
+
+def _report_id(report: Any) -> str:
+    return f"{report.family}/{report.name}"
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=_report_id)
 def test_success_example_is_a_valid_response(report: Any) -> None:
     example = report_example(report)
     assert report.response_schema.validate(example) == {}
@@ -131,21 +141,29 @@ def test_schemas_reject_a_body_of_the_wrong_shape(document: dict[str, Any]) -> N
 @pytest.fixture
 async def demo_workspace(db: Any) -> None:
     demo = generate_demo_data(datetime(2026, 11, 24, tzinfo=UTC), rooms=300)
-    for name in ("rocketchat_room", "rocketchat_message", "rocketchat_livechat_department"):
+    for name in (
+        "rocketchat_room",
+        "rocketchat_message",
+        "rocketchat_livechat_department",
+        "rocketchat_livechat_agent_activity",
+        "users",
+    ):
         await db[name].insert_many([dict(row) for row in demo[name]])
     await seed_auth(db)
 
 
 @pytest.mark.usefixtures("demo_workspace")
-@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+@pytest.mark.parametrize("report", REPORTS, ids=_report_id)
 async def test_every_answer_of_a_report_matches_the_document(
     client: TestClient, document: dict[str, Any], report: Any
 ) -> None:
-    path = f"/api/v1/livechat/analytics/departments/{report.name}"
+    path = report.path
     responses = document["paths"][path]["get"]["responses"]
     window = {"start": "2026-08-01", "end": "2026-11-24", "count": "3"}
     if report.name == "amount-of-chats":
         window["answered"] = "true"
+    if report.name == "available-for-service-history":
+        window["fullReport"] = "true"
     seen = set()
     for params, headers in [
         (window, MANAGER),
@@ -162,7 +180,7 @@ async def test_every_answer_of_a_report_matches_the_document(
         assert errors == [], (answer.status, body)
         seen.add(answer.status)
         if answer.status == 200:
-            assert body["departments"], "the demo workspace gives every report rows"
+            assert body[report.family], "the demo workspace gives every report rows"
     assert seen == {200, 400, 401, 403}
 
 

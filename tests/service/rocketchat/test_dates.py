@@ -1,10 +1,10 @@
 """Dates as JavaScript's Date.parse reads them (the forms Rocket.Chat's clients send)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from service.rocketchat.dates import parse_js_date
+from service.rocketchat.dates import parse_js_date, written_day
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,34 @@ def test_rejected_forms(text: str) -> None:
 )
 def test_non_ascii_digits_are_rejected(text: str) -> None:
     assert parse_js_date(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        # A date alone names a day, the same in every zone.
+        ("2026-10-25", date(2026, 10, 25)),
+        (" 2026-10-25 ", date(2026, 10, 25)),
+        ("2026-10", date(2026, 10, 1)),
+        ("2019-02-31", date(2019, 3, 3)),
+        ("Sep 10 2020", date(2020, 9, 10)),
+        ("September 10, 2020", date(2020, 9, 10)),
+        ("2020/09/10", date(2020, 9, 10)),
+        ("09/10/2020", date(2020, 9, 10)),
+        ("Thu Sep 10 2020", date(2020, 9, 10)),
+        # With a time of day or an offset it names an instant instead.
+        ("2026-10-25T00:00", None),
+        ("2026-10-25 08:00:00", None),
+        ("2026-10-25T00:00:00.000Z", None),
+        ("2026-10-25Z", None),
+        ("2026-10-25+02:00", None),
+        ("Sep 10 2020 GMT", None),
+        ("Thu, 10 Sep 2020 00:00:00 GMT", None),
+        # Not a date at all.
+        ("yesterday", None),
+        ("2026-13-01", None),
+        ("", None),
+    ],
+)
+def test_written_day_is_the_day_of_a_date_alone(text: str, day: date | None) -> None:
+    assert written_day(text) == day

@@ -1,0 +1,23 @@
+"""agents/average-service-time: each agent's mean `metrics.serviceTimeDuration`, rounded up.
+
+A room whose service time is null (or not a number) counts in `chats` but adds nothing, as
+`$sum` ignores it. Output rows: `{_id, username, averageServiceTimeInSeconds: int}`.
+"""
+
+from pipelines.agents import service_time
+from pipelines.agents.stages import agent_report
+from pipelines.params import ReportParams
+from pipelines.stages import Stage, ceil_average
+
+METRIC = "averageServiceTimeInSeconds"
+
+
+def build(params: ReportParams) -> list[Stage]:
+    return agent_report(
+        match=service_time.served_rooms(params),
+        indexed=service_time.INDEXED,
+        key=service_time.KEY,
+        accumulators={"chats": {"$sum": 1}, "serviceTime": {"$sum": service_time.SERVICE_TIME}},
+        row={METRIC: ceil_average("$serviceTime", count="$chats")},
+        page=params.page,
+    )
