@@ -9,11 +9,11 @@ stored), plus `serviceHistory` with `full_report` — no `_id`, as in Rocket.Cha
 """
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from pipelines.agents.stages import agent_report, by_agent
 from pipelines.params import ReportParams
 from pipelines.stages import Stage
+from pipelines.zones import load_zone
 
 ACTIVITY = "rocketchat_livechat_agent_activity"
 USERS = "users"
@@ -31,7 +31,7 @@ def day_number(day: date) -> int:
 def server_day(moment: datetime, written: date | None, zone: str) -> int:
     """A bound's day: the day written when the value was a date alone, else the day the instant
     falls on in the server's zone (a date-time is converted to it first)."""
-    return day_number(written if written is not None else moment.astimezone(ZoneInfo(zone)).date())
+    return day_number(written if written is not None else moment.astimezone(load_zone(zone)).date())
 
 
 def days(params: ReportParams) -> tuple[int, int]:

@@ -10,7 +10,6 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from pipelines import calendar, metrics
 from pipelines.calendar import Bound, BoundError, Window
 from pipelines.scorecard import ScorecardParams
 from pipelines.timeseries import TimeseriesParams
+from pipelines.zones import load_zone, zone_names
 from service.core.workspace import Workspace
 from service.http.errors import InvalidParams
 
@@ -39,22 +39,6 @@ def _quoted(name: str) -> str:
 
 
 # ------------------------------------------------------------------------------ time zones
-
-
-@functools.cache
-def zone_names() -> frozenset[str]:
-    """The IANA names the pinned `tzdata` package holds (case-sensitive, as IANA's are)."""
-    return frozenset(resources.files("tzdata").joinpath("zones").read_text().split())
-
-
-@functools.cache
-def load_zone(name: str) -> ZoneInfo:
-    """The zone from the pinned `tzdata` package itself, never from the host's tz files (which
-    `ZoneInfo(name)` would prefer), so calendars do not change with the image. `name` must be in
-    `zone_names()`; the cache is bounded by that set."""
-    data = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
-    with data.open("rb") as file:
-        return ZoneInfo.from_file(file, key=name)
 
 
 # ---------------------------------------------------------------------------------- fields

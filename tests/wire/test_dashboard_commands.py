@@ -40,7 +40,10 @@ async def test_a_request_sends_bounded_aggregations_and_one_find_of_names(
     query: dict[str, Any],
     aggregates: list[str],
 ) -> None:
-    client = await _service(aiohttp_client, mongos)
+    # Caches that outlive a slow machine: the second request must find auth and settings cached.
+    client = await _service(
+        aiohttp_client, mongos, AUTH_CACHE_TTL_SECONDS="3600", SETTINGS_CACHE_TTL_SECONDS="3600"
+    )
     window = {"start": "2026-09-01", "end": "2026-10-10", "timezone": "Europe/Berlin"}
     first = await client.get(f"{API}/{path}", params={**window, **query}, headers=MANAGER)
     assert first.status == 200
