@@ -3,6 +3,7 @@ contract accepts, and Rocket.Chat-shaped workspaces drawn around the window's an
 edges; plus the seeding and the HTTP calls the oracle tests share."""
 
 import csv
+import functools
 import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -77,6 +78,21 @@ def rfc3339(moment: datetime, offset: str, fraction: int) -> str:
     return text + offset
 
 
+@functools.cache
+def clock_changes(name: str) -> list[date]:
+    """The local dates in 2026 and 2027 on which the zone's UTC offset changes (pinned tzdata),
+    found by scanning hours."""
+    zone = expected.zone(name)
+    found = []
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    while moment < datetime(2028, 1, 1, tzinfo=UTC):
+        following = moment + timedelta(hours=1)
+        if moment.astimezone(zone).utcoffset() != following.astimezone(zone).utcoffset():
+            found.append(following.astimezone(zone).date())
+        moment = following
+    return found
+
+
 def spread(draw: st.DrawFn, upper: int) -> int:
     """An integer in [0, upper] anywhere in the range. Hypothesis draws a wide integer range
     mostly near its lower end (a few bits at a time), which would put almost every timestamp
@@ -95,7 +111,14 @@ def window_params(draw: st.DrawFn, longest_days: int) -> tuple[Params, expected.
     """`start`, `end`, maybe `timezone`: both dates, both date-times, or one of each."""
     timezone = draw(st.sampled_from(ZONES))
     zone = expected.zone(timezone)
-    first = draw(st.sampled_from(AROUND)) - timedelta(days=draw(st.integers(0, 3)))
+    changes = clock_changes(timezone)
+    if changes and draw(st.booleans()):
+        # Start a few days before one of this zone's clock changes, so the window (or, with
+        # compare=previous, only the window and not the period before it) holds a day of
+        # 23, 25 or 23.5 hours: where "n local days" and "the same duration" part ways.
+        first = draw(st.sampled_from(changes)) - timedelta(days=draw(st.integers(0, 3)))
+    else:
+        first = draw(st.sampled_from(AROUND)) - timedelta(days=draw(st.integers(0, 3)))
     span = draw(st.integers(0, longest_days - 1))
     form = draw(st.sampled_from(["dates", "dates", "instants", "mixed"]))
     if form == "dates":
