@@ -10,6 +10,7 @@ from service.core.metrics import Metrics
 from service.core.workspace import WorkspaceSettings
 from service.http.middleware import answer_middleware
 from service.http.openapi import openapi_document
+from service.http.rendering import Rendered
 from service.http.result_cache import ResultCache
 from service.keys import (
     authenticator_key,
@@ -45,6 +46,8 @@ async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.result_cache_ttl_seconds,
         settings.result_cache_max_entries,
         observe=lambda hit: (metrics.result_hit if hit else metrics.result_miss).inc(),
+        max_bytes=settings.result_cache_max_bytes,
+        weigh=Rendered.nbytes,
     )
     yield
 

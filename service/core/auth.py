@@ -28,6 +28,10 @@ PERMISSIONS = "rocketchat_permissions"
 
 # Enough for every dashboard user of a large workspace; bounded so a flood of tokens cannot grow it.
 _MAX_CACHED_GRANTS = 10_000
+# Only grants of real users are cached, but a user id is whatever the database holds; Rocket.Chat
+# ids are 17 characters. Longer ones are checked on every request instead of being kept, so the
+# cache holds at most _MAX_CACHED_GRANTS x (this + a 44-byte hash + the user's roles) bytes.
+_MAX_CACHED_USER_ID = 256
 
 
 def hash_token(token: str) -> str:
@@ -110,7 +114,7 @@ class Authenticator:
             self._check_unexpired(identity)
             if identity.roles.isdisjoint(await self._roles_holding(permission)):
                 raise Forbidden()
-            if self._granted is not None:
+            if self._granted is not None and len(user_id) <= _MAX_CACHED_USER_ID:
                 self._granted[key] = identity
         else:
             self._metrics.auth_hit.inc()

@@ -26,6 +26,10 @@ class Rendered:
         body = orjson.dumps(data)
         return cls(body=body, etag=hashlib.blake2b(body, digest_size=16).hexdigest())
 
+    def nbytes(self) -> int:
+        """The bytes this answer holds (for the result cache's byte bound)."""
+        return len(self.body) + len(self.etag)
+
     def respond(self, request: web.Request, max_age: int) -> web.Response:
         headers = {
             # `private`: answers depend on who may see them; shared caches must not keep them.

@@ -235,15 +235,25 @@ PercentageAbandonedChatsResponse = _envelope(
 )
 
 
+# The longest request target the memo keeps. A dashboard's URL is a few hundred bytes; longer
+# ones (a 60 KB `sort`, say) are validated on every request instead of being kept, so the memo
+# holds at most `max_entries` times this many bytes of targets.
+MAX_MEMO_TARGET = 2048
+
+
 class QueryMemo:
     """Report parameters by raw request target. Dashboards repeat the same URL, and validation
     is a pure function of it (and of the workspace's paging settings), so each distinct URL is
     validated once per settings snapshot. Failures are not kept: they carry no answer."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 2048, max_target: int = MAX_MEMO_TARGET) -> None:
+        self._max_target = max_target
         self._memo: LRUCache[str, tuple[ReportQuery, Workspace, ReportParams]] = LRUCache(
             maxsize=max_entries
         )
+
+    def __len__(self) -> int:
+        return len(self._memo)
 
     def params(
         self,
@@ -253,6 +263,8 @@ class QueryMemo:
         workspace: Workspace,
     ) -> ReportParams:
         """`target` is the raw path and query string; `query()` parses it, only when needed."""
+        if len(target) > self._max_target:
+            return load_query(schema, query()).params(workspace)
         known = self._memo.get(target)
         if known is not None and known[1] is workspace:
             return known[2]

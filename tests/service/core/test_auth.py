@@ -118,3 +118,19 @@ async def test_cached_grant_does_not_outlive_its_login_token(db: Any, mongo_clie
     now[0] += timedelta(hours=2)  # past 90 days, still inside the cache TTL
     with pytest.raises(Unauthorized):
         await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+
+
+async def test_grants_of_overlong_user_ids_are_checked_every_time_not_kept(
+    db: Any, authenticator_for: Any
+) -> None:
+    """The auth cache's bytes stay bounded: an id far longer than Rocket.Chat's 17 characters
+    (a database is free to hold one) is served, but never kept."""
+    long_id = "u" * 4096
+    await db.users.insert_one(user(long_id, [login_token("long-token")]))
+    await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
+    auth = authenticator_for(5, FakeClock())
+    headers = {"X-User-Id": long_id, "X-Auth-Token": "long-token"}
+    assert (await auth.require(headers, VIEW_LIVECHAT_MANAGER)).user_id == long_id
+    await db.users.delete_one({"_id": long_id})
+    with pytest.raises(Unauthorized):  # not answered from a cache
+        await auth.require(headers, VIEW_LIVECHAT_MANAGER)
