@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cachetools import TTLCache
+from multidict import MultiMapping
 
 from service.core.db import Mongo
 from service.core.metrics import Metrics
@@ -39,10 +40,20 @@ def hash_token(token: str) -> str:
     return base64.b64encode(hashlib.sha256(token.encode()).digest()).decode()
 
 
+def _single(headers: Mapping[str, str], name: str) -> str | None:
+    """The header's one value. A repeated header is None: Node (so Rocket.Chat) joins repeats
+    into one value, `"a, b"`, which is never a valid token or user id; taking the first one
+    instead would let a proxy that checks the last and this service disagree."""
+    if isinstance(headers, MultiMapping):
+        values = headers.getall(name, ())
+        return values[0] if len(values) == 1 else None
+    return headers.get(name)
+
+
 def _credentials(headers: Mapping[str, str]) -> tuple[str, str]:
     """(user id, token hash). Only the hash is kept, compared and cached."""
-    token = headers.get("X-Auth-Token")
-    user_id = headers.get("X-User-Id")
+    token = _single(headers, "X-Auth-Token")
+    user_id = _single(headers, "X-User-Id")
     if not token or not user_id or not (_is_utf8(token) and _is_utf8(user_id)):
         raise Unauthorized()
     return user_id, hash_token(token)

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
+from multidict import CIMultiDict
 
 from service.core.auth import VIEW_LIVECHAT_MANAGER, Authenticator, hash_token
 from service.core.db import Mongo
@@ -134,3 +135,39 @@ async def test_grants_of_overlong_user_ids_are_checked_every_time_not_kept(
     await db.users.delete_one({"_id": long_id})
     with pytest.raises(Unauthorized):  # not answered from a cache
         await auth.require(headers, VIEW_LIVECHAT_MANAGER)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(
+            [("X-User-Id", "manager"), ("X-Auth-Token", "manager-token"), ("X-Auth-Token", "x")],
+            id="a valid token, then a wrong one",
+        ),
+        pytest.param(
+            [("X-User-Id", "manager"), ("X-Auth-Token", "x"), ("X-Auth-Token", "manager-token")],
+            id="a wrong token, then a valid one",
+        ),
+        pytest.param(
+            [("X-Auth-Token", "manager-token"), ("X-User-Id", "manager"), ("x-user-id", "agent")],
+            id="two user ids",
+        ),
+        pytest.param(
+            [("X-User-Id", "manager"), ("X-Auth-Token", "manager-token")] * 2,
+            id="the same pair twice",
+        ),
+    ],
+)
+async def test_repeated_credential_headers_are_unauthorized(
+    db: Any, authenticator_for: Any, headers: list[tuple[str, str]]
+) -> None:
+    """Node joins repeated headers into one value (`"a, b"`), which is never a valid token or
+    user id, so Rocket.Chat answers 401; so must we, whichever value comes first, so a proxy
+    that reads the last value and this service can never disagree. Asked twice: a grant cached
+    from a single header must not let the repeated form in either."""
+    await seed_auth(db)
+    auth = authenticator_for(5, FakeClock())
+    await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            await auth.require(CIMultiDict(headers), VIEW_LIVECHAT_MANAGER)

@@ -60,3 +60,19 @@ async def test_thousands_of_distinct_huge_queries_do_not_grow_memory(
         gc.collect()
         grown = rss_bytes() - before
     assert grown < RSS_GROWTH_BOUND, f"RSS grew {grown / MIB:.1f} MiB over 3000 requests"
+
+
+async def test_a_repeated_token_header_is_a_401_even_when_the_first_is_valid(
+    make_client: MakeClient, db: Any
+) -> None:
+    await seed_auth(db)
+    client = await make_client()
+    repeated = [*MANAGER.items(), ("X-Auth-Token", "wrong")]
+    response = await client.get(f"{URL}?{WINDOW}", headers=repeated)
+    assert response.status == 401
+    assert await response.json() == {
+        "success": False,
+        "error": "You must be logged in to do this.",
+        "status": "error",
+        "message": "You must be logged in to do this.",
+    }
