@@ -8,6 +8,7 @@ from service.core.auth import Authenticator
 from service.core.db import ClientFactory, mongo_ctx, motor_client
 from service.core.metrics import Metrics
 from service.core.workspace import WorkspaceSettings
+from service.http import parser_errors
 from service.http.middleware import answer_middleware
 from service.http.openapi import openapi_document
 from service.http.rendering import Rendered
@@ -55,9 +56,15 @@ async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(
     settings: Settings, *, client_factory: ClientFactory = motor_client
 ) -> web.Application:
+    # Requests the HTTP parser refuses never reach the middleware; see parser_errors.py.
+    parser_errors.install()
     app = web.Application(
         middlewares=[answer_middleware],
-        handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
+        handler_args={
+            "max_line_size": MAX_REQUEST_LINE,
+            "max_field_size": MAX_REQUEST_LINE,
+            "logger": parser_errors.ParserErrorLog(),
+        },
     )
     app[settings_key] = settings
     app[metrics_key] = Metrics()
