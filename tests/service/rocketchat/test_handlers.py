@@ -76,3 +76,19 @@ async def test_a_repeated_token_header_is_a_401_even_when_the_first_is_valid(
         "status": "error",
         "message": "You must be logged in to do this.",
     }
+
+
+async def test_bare_numbers_are_dates_as_in_rocketchat(make_client: MakeClient, db: Any) -> None:
+    """Node's Date.parse reads `0` as 2000-01-01 and `-1` as 2001-01-01, so Rocket.Chat answers
+    200 (an empty window here: the end is before the start)."""
+    await seed_auth(db)
+    client = await make_client()
+    response = await client.get(f"{URL}?start=0&end=-1", headers=MANAGER)
+    assert response.status == 200
+    assert await response.json() == {
+        "departments": [],
+        "count": 0,
+        "offset": 0,
+        "total": 0,
+        "success": True,
+    }
