@@ -88,6 +88,38 @@ def _error(description: str, schema: type[Schema], *examples: str) -> dict[str, 
     }
 
 
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+# What the answer middleware adds to every answer of the application.
+EVERY_ANSWER_HEADERS = {
+    "X-Request-Id": _header(
+        "The request's id: the caller's `X-Request-Id` when it is 1-128 characters of "
+        "`A-Za-z0-9._:@/+=-`, else a new one. Also in the access log line."
+    ),
+    "Server-Timing": _header(
+        "`db;dur=<ms>, app;dur=<ms>`: milliseconds spent in MongoDB, and in the whole handler."
+    ),
+}
+# What a report's answer from the result cache (fresh or not) carries.
+CACHING_HEADERS = {
+    "ETag": _header("A strong validator of the body; send it back in `If-None-Match`."),
+    "Cache-Control": _header(
+        "`private, max-age=<RESULT_CACHE_TTL_SECONDS>`: answers depend on who asks, so only "
+        "the caller's own cache may keep them."
+    ),
+}
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "ETags of answers the caller holds; the current one gives a 304 without a "
+    "body (weak comparison, `*` matches any).",
+    "schema": {"type": "string"},
+}
+
+
 def _report_operation(report: Report) -> dict[str, Any]:
     return {
         "get": {
@@ -95,13 +127,19 @@ def _report_operation(report: Report) -> dict[str, Any]:
             "summary": f"Rocket.Chat's livechat department analytics: {report.name}",
             "tags": ["department analytics"],
             "security": SECURITY,
-            "parameters": [{"in": "query", "schema": report.query_schema}],
+            "parameters": [{"in": "query", "schema": report.query_schema}, IF_NONE_MATCH],
             "responses": {
                 "200": {
                     "description": "One page of departments; `total` counts departments.",
+                    "headers": CACHING_HEADERS,
                     "content": {
                         JSON: {"schema": report.response_schema, "example": report_example(report)}
                     },
+                },
+                "304": {
+                    "description": "Not modified: `If-None-Match` named the current answer's "
+                    "ETag. No body; the permission was checked all the same.",
+                    "headers": CACHING_HEADERS,
                 },
                 "400": {
                     "description": "A parameter failed validation (`errorType: invalid-params`), "
@@ -198,6 +236,13 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
         openapi_version="3.0.3",
         plugins=[marshmallow],
         info={"description": "Rocket.Chat's omnichannel department analytics, as a drop-in."},
+        servers=[
+            {
+                "url": "/",
+                "description": "The host serving this document: Rocket.Chat's own, when its "
+                "report paths are routed to this service.",
+            }
+        ],
     )
     marshmallow.map_to_openapi_type(JsNumber, "integer", None)  # type: ignore[no-untyped-call]
     spec.components.security_scheme(
@@ -218,7 +263,12 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
             spec.path(path=path, operations=_report_operation(reports[name]))
         else:
             raise LookupError(f"route {path} has no OpenAPI description")
-    return spec.to_dict()
+    document = spec.to_dict()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                response["headers"] = {**response.get("headers", {}), **EVERY_ANSWER_HEADERS}
+    return document
 
 
 def openapi_document(routes: Iterable[web.RouteDef]) -> bytes:

@@ -64,7 +64,9 @@ def _string(name: str, description: str, *, required: bool = False) -> fields.St
 def _count(name: str, description: str, *, load_default: Any = missing) -> JsNumber:
     return JsNumber(
         data_key=name,
-        validate=Range(min=0),
+        # JsNumber refuses both ends itself with Rocket.Chat's messages; the Range states them
+        # in the OpenAPI document.
+        validate=Range(min=0, max=MAX_SAFE_INTEGER),
         load_default=load_default,
         metadata={"description": description},
     )
