@@ -58,8 +58,9 @@ def create_app(
 ) -> web.Application:
     # Requests the HTTP parser refuses never reach the middleware; see parser_errors.py.
     parser_errors.install()
+    metrics = Metrics()
     app = web.Application(
-        middlewares=[answer_middleware],
+        middlewares=[answer_middleware(metrics, settings)],
         handler_args={
             "max_line_size": MAX_REQUEST_LINE,
             "max_field_size": MAX_REQUEST_LINE,
@@ -67,7 +68,7 @@ def create_app(
         },
     )
     app[settings_key] = settings
-    app[metrics_key] = Metrics()
+    app[metrics_key] = metrics
     app[openapi_key] = openapi_document(ROUTES)
     app.cleanup_ctx.append(mongo_ctx(client_factory))
     app.cleanup_ctx.append(_analytics_ctx)

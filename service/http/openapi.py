@@ -99,7 +99,8 @@ EVERY_ANSWER_HEADERS = {
         "`A-Za-z0-9._:@/+=-`, else a new one. Also in the access log line."
     ),
     "Server-Timing": _header(
-        "`db;dur=<ms>, app;dur=<ms>`: milliseconds spent in MongoDB, and in the whole handler."
+        "`db;dur=<ms>, app;dur=<ms>`: milliseconds spent in MongoDB (only when it was asked: "
+        "not for an answer from the result cache), and in the whole handler."
     ),
 }
 # What a report's answer from the result cache (fresh or not) carries.

@@ -7,6 +7,7 @@ from service.rocketchat.schemas import MAX_MEMO_TARGET, DepartmentReportQuery, Q
 
 SCHEMA = DepartmentReportQuery()
 WORKSPACE = Workspace()
+REPORT = "total-service-time"
 
 
 def _target(query: str) -> str:
@@ -27,8 +28,8 @@ def test_a_repeated_url_is_validated_once() -> None:
         parsed += 1
         return _parse(query)
 
-    first = memo.params(SCHEMA, _target(query), parse, WORKSPACE)
-    assert memo.params(SCHEMA, _target(query), parse, WORKSPACE) == first
+    first = memo.lookup(REPORT, SCHEMA, _target(query), parse, WORKSPACE)
+    assert memo.lookup(REPORT, SCHEMA, _target(query), parse, WORKSPACE) is first
     assert (parsed, len(memo)) == (1, 1)
 
 
@@ -36,8 +37,8 @@ def test_oversized_urls_are_answered_but_never_kept() -> None:
     memo = QueryMemo()
     for number in range(20):
         query = f"start=2026-09-01&end=2026-09-30&sort={number}{'x' * MAX_MEMO_TARGET}"
-        params = memo.params(SCHEMA, _target(query), lambda q=query: _parse(q), WORKSPACE)
-        assert params.start.isoformat() == "2026-09-01T00:00:00+00:00"
+        found = memo.lookup(REPORT, SCHEMA, _target(query), lambda q=query: _parse(q), WORKSPACE)
+        assert found.params.start.isoformat() == "2026-09-01T00:00:00+00:00"
     assert len(memo) == 0
 
 
@@ -45,5 +46,5 @@ def test_entries_are_bounded() -> None:
     memo = QueryMemo(max_entries=5)
     for day in range(1, 21):
         query = f"start=2026-09-{day:02d}&end=2026-09-30"
-        memo.params(SCHEMA, _target(query), lambda q=query: _parse(q), WORKSPACE)
+        memo.lookup(REPORT, SCHEMA, _target(query), lambda q=query: _parse(q), WORKSPACE)
     assert len(memo) == 5
