@@ -10,8 +10,10 @@ from service.core.metrics import Metrics
 from service.core.workspace import WorkspaceSettings
 from service.dashboard.handlers import security_headers
 from service.dashboard.page import DemoSignIn, load_page
+from service.http import parser_errors
 from service.http.middleware import answer_middleware
 from service.http.openapi import openapi_document
+from service.http.rendering import Rendered
 from service.http.result_cache import ResultCache
 from service.keys import (
     authenticator_key,
@@ -51,6 +53,8 @@ async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
         settings.result_cache_ttl_seconds,
         settings.result_cache_max_entries,
         observe=lambda hit: (metrics.result_hit if hit else metrics.result_miss).inc(),
+        max_bytes=settings.result_cache_max_bytes,
+        weigh=Rendered.nbytes,
     )
     yield
 
@@ -65,12 +69,19 @@ def create_app(
     Refused with the production client, so a real database's page never carries one."""
     if demo_sign_in is not None and client_factory is motor_client:
         raise ValueError("demo credentials belong to the embedded backend only")
+    # Requests the HTTP parser refuses never reach the middleware; see parser_errors.py.
+    parser_errors.install()
+    metrics = Metrics()
     app = web.Application(
-        middlewares=[answer_middleware],
-        handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
+        middlewares=[answer_middleware(metrics, settings)],
+        handler_args={
+            "max_line_size": MAX_REQUEST_LINE,
+            "max_field_size": MAX_REQUEST_LINE,
+            "logger": parser_errors.ParserErrorLog(),
+        },
     )
     app[settings_key] = settings
-    app[metrics_key] = Metrics()
+    app[metrics_key] = metrics
     app[openapi_key] = openapi_document(ROUTES)
     app[page_key] = load_page(demo_sign_in)
     app.cleanup_ctx.append(mongo_ctx(client_factory))

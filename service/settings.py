@@ -56,6 +56,7 @@ class Settings:
     settings_cache_ttl_seconds: float = 10.0
     result_cache_ttl_seconds: int = 30
     result_cache_max_entries: int = 1024
+    result_cache_max_bytes: int = 16 * 1024 * 1024
     shutdown_timeout_seconds: float = 15.0
     log_level: str = "INFO"
     log_format: str = "json"
@@ -152,6 +153,10 @@ def _parse(env: _MappingEnv) -> Settings:
         ),
         "result_cache_ttl_seconds": env.int("RESULT_CACHE_TTL_SECONDS", 30, validate=non_negative),
         "result_cache_max_entries": env.int("RESULT_CACHE_MAX_ENTRIES", 1024, validate=positive),
+        # Below about a kilobyte not even one answer would fit.
+        "result_cache_max_bytes": env.int(
+            "RESULT_CACHE_MAX_BYTES", 16 * 1024 * 1024, validate=Range(min=1024)
+        ),
         "shutdown_timeout_seconds": env.float(
             "SHUTDOWN_TIMEOUT_SECONDS", 15.0, validate=non_negative
         ),

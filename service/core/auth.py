@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from cachetools import TTLCache
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from service.core.db import Mongo
@@ -30,20 +29,43 @@ PERMISSIONS = "rocketchat_permissions"
 
 # Enough for every dashboard user of a large workspace; bounded so a flood of tokens cannot grow it.
 _MAX_CACHED_GRANTS = 10_000
+# Only grants of real users are cached, but a user id is whatever the database holds; Rocket.Chat
+# ids are 17 characters. Longer ones are checked on every request instead of being kept, so the
+# cache holds at most _MAX_CACHED_GRANTS x (this + a 44-byte hash + the user's roles) bytes.
+_MAX_CACHED_USER_ID = 256
 
 
 def hash_token(token: str) -> str:
     """Rocket.Chat's `Accounts._hashLoginToken`."""
-    return base64.b64encode(hashlib.sha256(token.encode()).digest()).decode()
+    return _stored_form(hashlib.sha256(token.encode()).digest())
 
 
-def _credentials(headers: Mapping[str, str]) -> tuple[str, str]:
-    """(user id, token hash). Only the hash is kept, compared and cached."""
-    token = headers.get("X-Auth-Token")
-    user_id = headers.get("X-User-Id")
-    if not token or not user_id or not (_is_utf8(token) and _is_utf8(user_id)):
+def _stored_form(digest: bytes) -> str:
+    """The token's SHA-256 as Rocket.Chat stores it (base64): needed only to ask the database."""
+    return base64.b64encode(digest).decode()
+
+
+def _single(headers: Mapping[str, str], name: str) -> str | None:
+    """The header's one value. A repeated header is None: Node (so Rocket.Chat) joins repeats
+    into one value, `"a, b"`, which is never a valid token or user id; taking the first one
+    instead would let a proxy that checks the last and this service disagree."""
+    getall = getattr(headers, "getall", None)
+    if getall is None:
+        return headers.get(name)
+    values: list[str] = getall(name, ())
+    return values[0] if len(values) == 1 else None
+
+
+def _credentials(headers: Mapping[str, str]) -> tuple[str, bytes]:
+    """(user id, the token's SHA-256). Only the digest is kept, compared and cached."""
+    token = _single(headers, "X-Auth-Token")
+    user_id = _single(headers, "X-User-Id")
+    if not token or not user_id or not _is_utf8(user_id):
         raise Unauthorized()
-    return user_id, hash_token(token)
+    try:
+        return user_id, hashlib.sha256(token.encode()).digest()
+    except UnicodeEncodeError:  # see _is_utf8
+        raise Unauthorized() from None
 
 
 def _is_utf8(value: str) -> bool:
@@ -88,40 +110,39 @@ class Authenticator:
         self._workspace = workspace
         self._now = now
         self._metrics = metrics or Metrics()
-        # One entry per (user, token hash, permission) granted: a warm request costs one lookup.
-        self._granted: TTLCache[tuple[str, str, str], Identity] | None = (
-            TTLCache(maxsize=_MAX_CACHED_GRANTS, ttl=ttl_seconds, timer=clock)
-            if ttl_seconds > 0
-            else None
-        )
+        self._clock = clock
+        self._ttl = ttl_seconds
+        # One entry per (user, token digest, permission) granted, with the monotonic time it
+        # stops being trusted: a warm request costs one dictionary lookup. Oldest out first.
+        self._granted: dict[tuple[str, bytes, str], tuple[Identity, float]] = {}
 
     async def require(self, headers: Mapping[str, str], permission: str) -> Identity:
         """401 unless the headers name a valid token of an active user; 403 unless one of the
         user's roles holds `permission`."""
-        user_id, hashed_token = _credentials(headers)
-        key = (user_id, hashed_token, permission)
-        identity = None
-        if self._granted is not None:
-            try:  # noqa: SIM105 - TTLCache[] is ~3x cheaper than .get() or suppress() here
-                identity = self._granted[key]
-            except KeyError:
-                pass
-        if identity is None:
-            self._metrics.auth_miss.inc()
-            identity = await self._load_identity(user_id, hashed_token)
-            self._check_unexpired(identity)
-            if identity.roles.isdisjoint(await self._roles_holding(permission)):
-                raise Forbidden()
-            if self._granted is not None:
-                self._granted[key] = identity
-        else:
+        user_id, digest = _credentials(headers)
+        key = (user_id, digest, permission)
+        grant = self._granted.get(key)
+        if grant is not None and grant[1] > self._clock():
             self._metrics.auth_hit.inc()
+            identity = grant[0]
             self._check_unexpired(identity)
+            return identity
+        self._metrics.auth_miss.inc()
+        identity = await self._load_identity(user_id, _stored_form(digest))
+        self._check_unexpired(identity)
+        if identity.roles.isdisjoint(await self._roles_holding(permission)):
+            raise Forbidden()
+        if self._ttl > 0 and len(user_id) <= _MAX_CACHED_USER_ID:
+            self._granted.pop(key, None)
+            while len(self._granted) >= _MAX_CACHED_GRANTS:
+                del self._granted[next(iter(self._granted))]
+            self._granted[key] = (identity, self._clock() + self._ttl)
         return identity
 
     async def authenticate(self, headers: Mapping[str, str]) -> Identity:
         """401 unless the headers name a valid token of an active user (never cached)."""
-        identity = await self._load_identity(*_credentials(headers))
+        user_id, digest = _credentials(headers)
+        identity = await self._load_identity(user_id, _stored_form(digest))
         self._check_unexpired(identity)
         return identity
 

@@ -4,6 +4,8 @@ refuse the second set of names).
 What to alert on is in the README's "Operate" section.
 """
 
+import itertools
+from bisect import bisect_left
 from collections.abc import Iterator
 
 from prometheus_client import (
@@ -12,11 +14,12 @@ from prometheus_client import (
     Gauge,
     GCCollector,
     Histogram,
+    Metric,
     PlatformCollector,
     ProcessCollector,
 )
 from prometheus_client.aiohttp import make_aiohttp_handler
-from prometheus_client.metrics_core import Metric
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 PREFIX = "livechat_analytics"
@@ -70,6 +73,80 @@ class WithoutCreated(Collector):
             yield metric
 
 
+class Tally:
+    """A counter bumped on the request path with a plain `+= 1` (no lock: requests and scrapes
+    run on the event loop's one thread), read when Prometheus scrapes."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def inc(self) -> None:
+        self.value += 1
+
+
+class _LatencyHistogram:
+    """Counts per latency bucket and their sum, as Prometheus' histogram exposes them."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(_LATENCY_BUCKETS) + 1)  # the last one is +Inf
+        self.total = 0.0
+
+
+class _RequestCollector(Collector):
+    """The per-request series, kept as plain numbers and turned into Prometheus families only
+    when scraped: every answer updates them, and prometheus_client's locked counters and
+    histograms cost several microseconds of a cached answer's tens."""
+
+    def __init__(self, metrics: "Metrics") -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        metrics = self._metrics
+        requests = CounterMetricFamily(
+            f"{PREFIX}_http_requests",
+            "HTTP requests answered, by route template, method and status.",
+            labels=["route", "method", "status"],
+        )
+        for (route, method, status), count in list(metrics.request_counts.items()):
+            requests.add_metric([route, method, str(status)], count.value)
+        yield requests
+        durations = HistogramMetricFamily(
+            f"{PREFIX}_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template and status.",
+            labels=["route", "status"],
+        )
+        bounds = [*(f"{bound:g}" for bound in _LATENCY_BUCKETS), "+Inf"]
+        for (route, status), histogram in list(metrics.request_durations.items()):
+            cumulative = list(itertools.accumulate(histogram.counts))
+            durations.add_metric(
+                [route, str(status)], list(zip(bounds, cumulative, strict=True)), histogram.total
+            )
+        yield durations
+        for name, documentation, hit, miss in (
+            (
+                "auth_cache_lookups",
+                "Permission checks answered from the auth cache (hit) or the database (miss).",
+                metrics.auth_hit,
+                metrics.auth_miss,
+            ),
+            (
+                "result_cache_lookups",
+                "Report requests answered from memory (hit, including joins of a running "
+                "aggregation) or by an aggregation (miss).",
+                metrics.result_hit,
+                metrics.result_miss,
+            ),
+        ):
+            lookups = CounterMetricFamily(f"{PREFIX}_{name}", documentation, labels=["result"])
+            lookups.add_metric(["hit"], hit.value)
+            lookups.add_metric(["miss"], miss.value)
+            yield lookups
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -78,19 +155,6 @@ class Metrics:
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
-        self.requests = Counter(
-            f"{PREFIX}_http_requests",
-            "HTTP requests answered, by route template, method and status.",
-            ["route", "method", "status"],
-            registry=self.registry,
-        )
-        self.request_seconds = Histogram(
-            f"{PREFIX}_http_request_duration_seconds",
-            "Time to answer an HTTP request, by route template and status.",
-            ["route", "status"],
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
-        )
         # A plain counter read at scrape time: no lock on the request path.
         self.requests_in_flight = 0
         Gauge(
@@ -114,35 +178,23 @@ class Metrics:
         )
         for kind in DATABASE_ERROR_KINDS:
             self.database_errors.labels(kind)
-        self.auth_cache = Counter(
-            f"{PREFIX}_auth_cache_lookups",
-            "Permission checks answered from the auth cache (hit) or the database (miss).",
-            ["result"],
-            registry=self.registry,
-        )
-        self.result_cache = Counter(
-            f"{PREFIX}_result_cache_lookups",
-            "Report requests answered from memory (hit, including joins of a running "
-            "aggregation) or by an aggregation (miss).",
-            ["result"],
-            registry=self.registry,
-        )
-        # Label children resolved once: `.labels()` is the costly part of an update.
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-        self.auth_hit, self.auth_miss = (self.auth_cache.labels(r) for r in ("hit", "miss"))
-        self.result_hit, self.result_miss = (self.result_cache.labels(r) for r in ("hit", "miss"))
+        # The request path's series (see _RequestCollector).
+        self.request_counts: dict[tuple[str, str, int], Tally] = {}
+        self.request_durations: dict[tuple[str, int], _LatencyHistogram] = {}
+        self.auth_hit, self.auth_miss = Tally(), Tally()
+        self.result_hit, self.result_miss = Tally(), Tally()
+        self.registry.register(_RequestCollector(self))
         exposed = CollectorRegistry(support_collectors_without_names=True)
         exposed.register(WithoutCreated(self.registry))
         self.handler = make_aiohttp_handler(exposed)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = (
-                self.requests.labels(route, method, str(status)),
-                self.request_seconds.labels(route, str(status)),
-            )
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        count = self.request_counts.get((route, method, status))
+        if count is None:
+            count = self.request_counts[(route, method, status)] = Tally()
+        count.value += 1
+        histogram = self.request_durations.get((route, status))
+        if histogram is None:
+            histogram = self.request_durations[(route, status)] = _LatencyHistogram()
+        histogram.counts[bisect_left(_LATENCY_BUCKETS, seconds)] += 1
+        histogram.total += seconds

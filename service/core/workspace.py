@@ -102,6 +102,13 @@ class WorkspaceSettings:
         self._cached: Workspace | None = None
         self._read_at = -math.inf
 
+    def fresh(self) -> Workspace | None:
+        """The snapshot if it is still fresh, else None (then `await current()`): the warm path
+        skips a coroutine."""
+        if self._cached is not None and self._clock() - self._read_at < self._ttl:
+            return self._cached
+        return None
+
     async def current(self) -> Workspace:
         if self._cached is not None and self._clock() - self._read_at < self._ttl:
             return self._cached

@@ -39,11 +39,11 @@ async def _departments(mongo: Mongo, ids: Sequence[str] | None) -> list[Document
 
 def _rendered(kind: str, body: Mapping[str, Any], format: str) -> Rendered:
     if format == "json":
-        return Rendered.of(body)
+        return Rendered.of(body, vary=VARY)
     render = csv.scorecard if kind == "scorecard" else csv.timeseries
     disposition = f'attachment; filename="{csv.filename(kind, body["window"])}"'
     return Rendered.of_bytes(
-        render(body), csv.CONTENT_TYPE, {hdrs.CONTENT_DISPOSITION: disposition}
+        render(body), csv.CONTENT_TYPE, {hdrs.CONTENT_DISPOSITION: disposition}, vary=VARY
     )
 
 
@@ -88,9 +88,12 @@ def _endpoint(
         format = schemas.negotiated_format(asked, request.headers.get(hdrs.ACCEPT))
         cache = app[result_cache_key]
         rendered = await cache.get_or_compute(
-            (kind, params, format), lambda: compute(app[mongo_key], params, format)
+            (kind, params, format),
+            lambda: compute(app[mongo_key], params, format),
+            # The key holds up to 100 department ids: weigh it like the URL that named them.
+            key_bytes=len(request.raw_path),
         )
-        return rendered.respond(request, max_age=int(cache.ttl_seconds), vary=VARY)
+        return rendered.respond(request, max_age=int(cache.ttl_seconds))
 
     return handle
 

@@ -3,11 +3,14 @@
 import logging
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from service.http.rendering import json_response
 
 log = logging.getLogger(__name__)
+
+# Describe aiohttp's text body, which the JSON one replaces.
+_BODY_HEADERS = frozenset({hdrs.CONTENT_TYPE, hdrs.CONTENT_LENGTH, hdrs.CONTENT_ENCODING})
 
 
 class ApiError(Exception):
@@ -103,7 +106,12 @@ def error_response(request: web.Request, error: Exception) -> web.StreamResponse
     if isinstance(error, web.HTTPException):
         if error.status < 400:
             raise error  # redirects and the like are answers, not failures
-        # aiohttp's own 404/405/413...: the same JSON shape instead of its text/plain page.
-        return json_response({"success": False, "error": error.reason}, status=error.status)
+        # aiohttp's own 404/405/413...: the same JSON shape instead of its text/plain page,
+        # keeping the headers it set (a 405's `Allow`, which RFC 9110 requires) but its body's.
+        response = json_response({"success": False, "error": error.reason}, status=error.status)
+        for name, value in error.headers.items():
+            if name not in _BODY_HEADERS:
+                response.headers.add(name, value)
+        return response
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
     return json_response({"success": False, "error": "Internal server error"}, status=500)

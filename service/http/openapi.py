@@ -108,6 +108,39 @@ def _error(description: str, schema: type[Schema], *examples: str) -> dict[str, 
     }
 
 
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+# What the answer middleware adds to every answer of the application.
+EVERY_ANSWER_HEADERS = {
+    "X-Request-Id": _header(
+        "The request's id: the caller's `X-Request-Id` when it is 1-128 characters of "
+        "`A-Za-z0-9._:@/+=-`, else a new one. Also in the access log line."
+    ),
+    "Server-Timing": _header(
+        "`db;dur=<ms>, app;dur=<ms>`: milliseconds spent in MongoDB (only when it was asked: "
+        "not for an answer from the result cache), and in the whole handler."
+    ),
+}
+# What a report's answer from the result cache (fresh or not) carries.
+CACHING_HEADERS = {
+    "ETag": _header("A strong validator of the body; send it back in `If-None-Match`."),
+    "Cache-Control": _header(
+        "`private, max-age=<RESULT_CACHE_TTL_SECONDS>`: answers depend on who asks, so only "
+        "the caller's own cache may keep them."
+    ),
+}
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "ETags of answers the caller holds; the current one gives a 304 without a "
+    "body (weak comparison, `*` matches any).",
+    "schema": {"type": "string"},
+}
+
+
 # Our own API's examples: what the contract shows, shaped by the response schemas.
 _WINDOW = {
     "start": "2026-10-31T23:00:00.000Z",
@@ -185,11 +218,12 @@ def _dashboard_operation(
             "cookies.",
             "tags": ["dashboard"],
             "security": DASHBOARD_SECURITY,
-            "parameters": [{"in": "query", "schema": query}],
+            "parameters": [{"in": "query", "schema": query}, IF_NONE_MATCH],
             "responses": {
                 "200": {
                     "description": "JSON, or CSV (`format=csv`, or `Accept: text/csv` first) "
                     "as an attachment with the same numbers.",
+                    "headers": CACHING_HEADERS,
                     "content": {
                         JSON: {"schema": response, "example": example},
                         CSV: {"schema": {"type": "string"}, "example": csv},
@@ -251,13 +285,19 @@ def _report_operation(report: Report) -> dict[str, Any]:
             "summary": f"Rocket.Chat's livechat {family} analytics: {report.name}",
             "tags": [f"{family} analytics"],
             "security": SECURITY,
-            "parameters": [{"in": "query", "schema": report.query_schema}],
+            "parameters": [{"in": "query", "schema": report.query_schema}, IF_NONE_MATCH],
             "responses": {
                 "200": {
                     "description": f"One page of {family}s; `total` counts {family}s.",
+                    "headers": CACHING_HEADERS,
                     "content": {
                         JSON: {"schema": report.response_schema, "example": report_example(report)}
                     },
+                },
+                "304": {
+                    "description": "Not modified: `If-None-Match` named the current answer's "
+                    "ETag. No body; the permission was checked all the same.",
+                    "headers": CACHING_HEADERS,
                 },
                 "400": {
                     "description": "A parameter failed validation (`errorType: invalid-params`), "
@@ -358,6 +398,13 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
             "description": "Rocket.Chat's omnichannel analytics (the department and agent "
             "families), as a drop-in."
         },
+        servers=[
+            {
+                "url": "/",
+                "description": "The host serving this document: Rocket.Chat's own, when its "
+                "report paths are routed to this service.",
+            }
+        ],
     )
     marshmallow.map_to_openapi_type(JsNumber, "integer", None)  # type: ignore[no-untyped-call]
     marshmallow.map_to_openapi_type(JsDate, "string", "date-time")  # type: ignore[no-untyped-call]
@@ -391,7 +438,12 @@ def openapi_spec(routes: Iterable[web.RouteDef]) -> dict[str, Any]:
             spec.path(path=path, operations=ours[name])
         else:
             raise LookupError(f"route {path} has no OpenAPI description")
-    return spec.to_dict()
+    document = spec.to_dict()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                response["headers"] = {**response.get("headers", {}), **EVERY_ANSWER_HEADERS}
+    return document
 
 
 def openapi_document(routes: Iterable[web.RouteDef]) -> bytes:

@@ -5,7 +5,8 @@ offsets, a space for the `T`), RFC 2822 / HTTP dates (`Thu, 10 Sep 2020 23:59:22
 output of JavaScript's `Date.prototype.toString()` and the common legacy forms V8 also takes
 (`Sep 10 2020`, `September 10, 2020`, `2020/09/10`, `09/10/2020`). A string without an offset is
 UTC (this service's contract; V8 would use the server's zone, which is UTC in Rocket.Chat's
-images). Like V8, an out-of-range day rolls over (`2019-02-31` is 3 March). Years outside
+images). Like V8, an out-of-range day rolls over (`2019-02-31` is 3 March). A lone number
+(`0`, `-1`, `12`, `+002020`) is read as V8 reads it (`_from_bare_number`). Years outside
 1..9999 are rejected: Python cannot represent them, and no analytics window needs them.
 """
 
@@ -53,6 +54,12 @@ _LEGACY = re.compile(
     r"(?:\s*\([^()]*\))?",  # "(Coordinated Universal Time)" from Date.toString()
     re.IGNORECASE | re.ASCII,
 )
+
+
+# A lone number, with or without a sign.
+_BARE_NUMBER = re.compile(r"(?P<sign>[+-]?)(?P<digits>\d+)", re.ASCII)
+# V8's `kMaxSignificantDigits`: digits past these are read but dropped.
+_SIGNIFICANT_DIGITS = 9
 
 
 def _month_number(name: str) -> int | None:
@@ -137,6 +144,28 @@ def _from_legacy(match: re.Match[str]) -> datetime | None:
     )
 
 
+def _from_bare_number(sign: str, digits: str) -> datetime | None:
+    """What V8's `DateParser` (src/date/dateparser-inl.h, dateparser.cc) makes of a lone
+    number that is not ES5's four-digit year (the ISO form reads those)."""
+    if sign and len(digits) == 6 and not (sign == "-" and int(digits) == 0):
+        # ES5's expanded year, `+002020`: 1 January, UTC (`-000000` is not one).
+        year = int(digits) if sign == "+" else -int(digits)
+        return _compose(year, 1, 1, 0, 0, 0, None, UTC)
+    # The legacy parser ignores a sign before the first number, skips leading zeros and keeps
+    # nine significant digits. The number is the first of three date components, the others
+    # default to 1: one that can be a day (1-31) is the month, of year 1; any other is the year
+    # ("KJS compatibility"). Then years 0-49 are 2000-2049 and 50-99 are 1950-1999.
+    number = int(digits.lstrip("0")[:_SIGNIFICANT_DIGITS] or "0")
+    month, year = (number, 1) if 1 <= number <= 31 else (1, number)
+    if year <= 49:
+        year += 2000
+    elif year <= 99:
+        year += 1900
+    if month > 12:
+        return None
+    return _compose(year, month, 1, 0, 0, 0, None, UTC)
+
+
 def parse_js_date(text: str) -> datetime | None:
     """The instant `Date.parse(text)` denotes, as an aware UTC datetime; None where JavaScript
     would give NaN (or a year this service cannot represent)."""
@@ -145,6 +174,8 @@ def parse_js_date(text: str) -> datetime | None:
         return None
     if iso := _ISO.fullmatch(text):
         return _from_iso(iso)
+    if bare := _BARE_NUMBER.fullmatch(text):
+        return _from_bare_number(bare["sign"], bare["digits"])
     if legacy := _LEGACY.fullmatch(text):
         return _from_legacy(legacy)
     return None

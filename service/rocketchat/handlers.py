@@ -29,14 +29,17 @@ def report(spec: Report) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         app = request.app
         await app[authenticator_key].require(request.headers, VIEW_LIVECHAT_MANAGER)
-        workspace = await app[workspace_key].current()
+        settings = app[workspace_key]
+        workspace = settings.fresh() or await settings.current()
         # The path is part of the target, so one memo serves every report.
-        params = app[query_memo_key].params(
-            spec.query_schema, request.raw_path, lambda: request.query, workspace
+        memo = app[query_memo_key].lookup(
+            spec.path, spec.query_schema, request.raw_path, lambda: request.query, workspace
         )
         cache = app[result_cache_key]
-        rendered = await cache.get_or_compute(
-            (spec.path, params), lambda: _render(app[mongo_key], spec, params)
+        rendered = cache.fresh(memo.key) or await cache.get_or_compute(
+            memo.key,
+            lambda: _render(app[mongo_key], spec, memo.params),
+            key_bytes=memo.key_bytes,
         )
         return rendered.respond(request, max_age=int(cache.ttl_seconds))
 

@@ -8,12 +8,12 @@ Dates are checked after the schema, as Rocket.Chat's route does, with their own 
 """
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cachetools import LRUCache
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load
 from marshmallow.validate import Range
 from multidict import MultiMapping
@@ -21,6 +21,7 @@ from multidict import MultiMapping
 from pipelines.params import ReportParams
 from service.core.workspace import Workspace
 from service.http.errors import BadRequest, InvalidParams
+from service.http.result_cache import CacheKey
 from service.rocketchat.dates import parse_js_date, written_day
 
 # JavaScript's Number.MAX_SAFE_INTEGER: the largest count Rocket.Chat can hold exactly; it also
@@ -65,7 +66,9 @@ def _string(name: str, description: str, *, required: bool = False) -> fields.St
 def _count(name: str, description: str, *, load_default: Any = missing) -> JsNumber:
     return JsNumber(
         data_key=name,
-        validate=Range(min=0),
+        # JsNumber refuses both ends itself with Rocket.Chat's messages; the Range states them
+        # in the OpenAPI document.
+        validate=Range(min=0, max=MAX_SAFE_INTEGER),
         load_default=load_default,
         metadata={"description": description},
     )
@@ -362,28 +365,69 @@ AgentAvailableForServiceHistoryResponse = _envelope(
 )
 
 
+# The longest request target the memo keeps. A dashboard's URL is a few hundred bytes; longer
+# ones (a 60 KB `sort`, say) are validated on every request instead of being kept, so the memo
+# holds at most `max_entries` times this many bytes of targets.
+MAX_MEMO_TARGET = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Memoized:
+    """A validated URL: its parameters under one settings snapshot, and the result cache's key
+    for them, hashed once."""
+
+    query: ReportQuery
+    workspace: Workspace
+    params: ReportParams
+    key: CacheKey
+    # What the key holds that a caller sized (for the result cache's byte bound).
+    key_bytes: int
+
+
 class QueryMemo:
     """Report parameters by raw request target. Dashboards repeat the same URL, and validation
     is a pure function of it (and of the workspace's paging settings), so each distinct URL is
     validated once per settings snapshot. Failures are not kept: they carry no answer."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
-        self._memo: LRUCache[str, tuple[ReportQuery, Workspace, ReportParams]] = LRUCache(
-            maxsize=max_entries
-        )
+    def __init__(self, max_entries: int = 2048, max_target: int = MAX_MEMO_TARGET) -> None:
+        self._max_entries = max_entries
+        self._max_target = max_target
+        # Least recently used first.
+        self._memo: OrderedDict[str, Memoized] = OrderedDict()
 
-    def params(
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def lookup(
         self,
+        report: str,
         schema: Schema,
         target: str,
         query: Callable[[], MultiMapping[str]],
         workspace: Workspace,
-    ) -> ReportParams:
+    ) -> Memoized:
         """`target` is the raw path and query string; `query()` parses it, only when needed."""
         known = self._memo.get(target)
-        if known is not None and known[1] is workspace:
-            return known[2]
-        loaded = known[0] if known is not None else load_query(schema, query())
+        if known is not None and known.workspace is workspace:
+            self._memo.move_to_end(target)
+            return known
+        loaded = known.query if known is not None else load_query(schema, query())
         params = loaded.params(workspace)
-        self._memo[target] = (loaded, workspace, params)
-        return params
+        found = Memoized(
+            loaded,
+            workspace,
+            params,
+            # The same key object as long as the parameters are the same: the result cache
+            # then finds its entry by identity, without comparing parameters.
+            known.key
+            if known is not None and known.params == params
+            else CacheKey((report, params)),
+            # The only part of the key a caller sizes.
+            len(params.department_id or ""),
+        )
+        if len(target) <= self._max_target:
+            self._memo[target] = found
+            self._memo.move_to_end(target)
+            while len(self._memo) > self._max_entries:
+                self._memo.popitem(last=False)
+        return found

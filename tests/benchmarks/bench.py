@@ -247,28 +247,44 @@ def best_of(runs: list[Load]) -> Load:
 
 
 def warm_path(seconds: float, rounds: int) -> dict[str, Any]:
-    """Cache hit + cached auth, against a bare aiohttp handler serving a body of the same size."""
-    with service(service_env(None, RESULT_CACHE_TTL_SECONDS="300"), "--embedded") as (base, _):
+    """Cache hit + cached auth, against a bare aiohttp handler serving a body of the same size;
+    and the same service with its access log on (JSON lines at INFO), for what that costs."""
+    quiet = service_env(None, RESULT_CACHE_TTL_SECONDS="300")
+    logging_on = service_env(
+        None, RESULT_CACHE_TTL_SECONDS="300", ACCESS_LOG="true", LOG_LEVEL="INFO", LOG_FORMAT="json"
+    )
+    with (
+        service(quiet, "--embedded") as (base, _),
+        service(logging_on, "--embedded") as (logged_base, _),
+    ):
         url = f"{base}{PATH}?{urlencode(QUERY)}"
+        logged_url = f"{logged_base}{PATH}?{urlencode(QUERY)}"
         demo = {"X-User-Id": DEMO_USER_ID, "X-Auth-Token": DEMO_TOKEN}
         status, _, body = http_get(url, demo)
         assert status == 200, status
+        assert http_get(logged_url, demo)[0] == 200
         bare_port = free_port()
         bare_argv = [PYTHON, str(HERE / "bare_server.py"), str(bare_port), str(len(body))]
         with process(*bare_argv):
             bare_url = f"http://127.0.0.1:{bare_port}/"
             wait_until(lambda: http_get(bare_url)[0] == 200, 30, "the bare server")
-            ours, bare = [], []
-            for _ in range(rounds):  # interleaved, so drift in the machine hits both alike
+            ours, bare, logged = [], [], []
+            for _ in range(rounds):  # interleaved, so drift in the machine hits all alike
                 ours.append(load(url, demo, seconds))
                 bare.append(load(bare_url, {}, seconds))
-    service_run, bare_run = best_of(ours), best_of(bare)
+                logged.append(load(logged_url, demo, seconds))
+    service_run, bare_run, logged_run = best_of(ours), best_of(bare), best_of(logged)
     return {
         "body_bytes": len(body),
         "service": service_run.__dict__,
         "bare_aiohttp": bare_run.__dict__,
         "throughput_ratio": service_run.rps / bare_run.rps,
         "target_ratio": 0.6,
+        "p99_ms": service_run.p99_ms,
+        "access_log": {
+            "service": logged_run.__dict__,
+            "throughput_ratio": logged_run.rps / service_run.rps,
+        },
     }
 
 
@@ -415,7 +431,11 @@ def table(results: dict[str, Any]) -> str:
         f"  {'':22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}",
         load_row("amount-of-chats (hit)", ours),
         load_row("bare aiohttp handler", bare),
-        f"  ratio {warm['throughput_ratio']:.2f} (target >= {warm['target_ratio']})",
+        f"  ratio {warm['throughput_ratio']:.2f} (target >= {warm['target_ratio']}); "
+        f"p99 at {CONCURRENCY} connections {warm['p99_ms']:.2f} ms",
+        load_row("with the access log on", warm["access_log"]["service"]),
+        f"  access log (ACCESS_LOG=true, LOG_LEVEL=INFO, JSON): "
+        f"{warm['access_log']['throughput_ratio']:.2f} of the throughput without it",
         *(
             ["  WARNING: no wrk; the Python load generator saturates first, so this ratio is moot"]
             if ours["tool"] != "wrk"

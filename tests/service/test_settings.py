@@ -20,6 +20,11 @@ def test_database_comes_from_the_url_path_unless_named() -> None:
     assert load_settings({"MONGO_URL": "mongodb://mongo:27017"}).mongo_database == "rocketchat"
 
 
+def test_the_result_caches_byte_bound_is_read_from_the_environment() -> None:
+    assert load_settings({}).result_cache_max_bytes == 16 * 1024 * 1024
+    assert load_settings({"RESULT_CACHE_MAX_BYTES": "1048576"}).result_cache_max_bytes == 1048576
+
+
 def test_rocketchat_overrides_use_rocketchats_variable_names() -> None:
     overrides = load_settings(
         {
@@ -45,6 +50,7 @@ def test_every_bad_variable_is_reported_at_once() -> None:
                 "MONGO_READ_PREFERENCE": "fastest",
                 "MONGO_MAX_TIME_MS": "0",
                 "AUTH_CACHE_TTL_SECONDS": "-1",
+                "RESULT_CACHE_MAX_BYTES": "12",
                 "OVERWRITE_SETTING_API_Default_Count": "many",
             }
         )
@@ -54,6 +60,7 @@ def test_every_bad_variable_is_reported_at_once() -> None:
         "MONGO_READ_PREFERENCE",
         "MONGO_MAX_TIME_MS",
         "AUTH_CACHE_TTL_SECONDS",
+        "RESULT_CACHE_MAX_BYTES",
         "OVERWRITE_SETTING_API_Default_Count",
     ):
         assert name in message

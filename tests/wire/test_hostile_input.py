@@ -190,13 +190,12 @@ async def test_the_largest_offset_is_an_empty_page(serving: TestClient) -> None:
 async def test_what_the_http_parser_rejects_is_a_400_and_the_service_goes_on(
     serving: TestClient, query: bytes, headers: Headers
 ) -> None:
-    """aiohttp's HTTP parser refuses these before any application code runs, and answers with
-    its own `text/plain` 400 (then closes the connection). aiohttp has no supported hook to
-    render parser errors: they bypass middlewares (`RequestHandler.handle_error`), so the body
-    cannot be Rocket.Chat's JSON without patching aiohttp's internals. What is asserted is what
-    matters: a 4xx, no database work, and the service still answers."""
-    status, content_type, _ = await raw_get(serving, query, headers)
-    assert (status, content_type) == (400, "text/plain")
+    """aiohttp's HTTP parser refuses these before any application code runs; the service
+    answers them in Rocket.Chat's error shape, echoing nothing (service/http/parser_errors.py),
+    does no database work, and still answers."""
+    status, content_type, body = await raw_get(serving, query, headers)
+    assert (status, content_type) == (400, "application/json")
+    assert json.loads(body) == {"success": False, "error": "Bad Request"}
     await assert_still_serving(serving)
 
 

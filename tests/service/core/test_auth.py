@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
+from multidict import CIMultiDict
 
 from service.core.auth import VIEW_LIVECHAT_MANAGER, Authenticator, hash_token
 from service.core.db import Mongo
@@ -118,3 +119,55 @@ async def test_cached_grant_does_not_outlive_its_login_token(db: Any, mongo_clie
     now[0] += timedelta(hours=2)  # past 90 days, still inside the cache TTL
     with pytest.raises(Unauthorized):
         await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+
+
+async def test_grants_of_overlong_user_ids_are_checked_every_time_not_kept(
+    db: Any, authenticator_for: Any
+) -> None:
+    """The auth cache's bytes stay bounded: an id far longer than Rocket.Chat's 17 characters
+    (a database is free to hold one) is served, but never kept."""
+    long_id = "u" * 4096
+    await db.users.insert_one(user(long_id, [login_token("long-token")]))
+    await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
+    auth = authenticator_for(5, FakeClock())
+    headers = {"X-User-Id": long_id, "X-Auth-Token": "long-token"}
+    assert (await auth.require(headers, VIEW_LIVECHAT_MANAGER)).user_id == long_id
+    await db.users.delete_one({"_id": long_id})
+    with pytest.raises(Unauthorized):  # not answered from a cache
+        await auth.require(headers, VIEW_LIVECHAT_MANAGER)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(
+            [("X-User-Id", "manager"), ("X-Auth-Token", "manager-token"), ("X-Auth-Token", "x")],
+            id="a valid token, then a wrong one",
+        ),
+        pytest.param(
+            [("X-User-Id", "manager"), ("X-Auth-Token", "x"), ("X-Auth-Token", "manager-token")],
+            id="a wrong token, then a valid one",
+        ),
+        pytest.param(
+            [("X-Auth-Token", "manager-token"), ("X-User-Id", "manager"), ("x-user-id", "agent")],
+            id="two user ids",
+        ),
+        pytest.param(
+            [("X-User-Id", "manager"), ("X-Auth-Token", "manager-token")] * 2,
+            id="the same pair twice",
+        ),
+    ],
+)
+async def test_repeated_credential_headers_are_unauthorized(
+    db: Any, authenticator_for: Any, headers: list[tuple[str, str]]
+) -> None:
+    """Node joins repeated headers into one value (`"a, b"`), which is never a valid token or
+    user id, so Rocket.Chat answers 401; so must we, whichever value comes first, so a proxy
+    that reads the last value and this service can never disagree. Asked twice: a grant cached
+    from a single header must not let the repeated form in either."""
+    await seed_auth(db)
+    auth = authenticator_for(5, FakeClock())
+    await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            await auth.require(CIMultiDict(headers), VIEW_LIVECHAT_MANAGER)

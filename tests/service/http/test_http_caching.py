@@ -170,3 +170,14 @@ async def test_answers_report_server_timing(aiohttp_client: Any, database: Any) 
     assert 0 < float(timing["db"]) <= float(timing["app"])
     error = await client.get(URL)
     assert "app;dur=" in error.headers["Server-Timing"]
+
+
+async def test_a_cached_answer_reports_no_database_time(aiohttp_client: Any, database: Any) -> None:
+    """`Server-Timing` names the database only when the database was asked."""
+    client, counting = await _client(aiohttp_client, database, result_cache_ttl_seconds=30)
+    first = await client.get(URL, params=QUERY, headers=MANAGER)
+    assert first.headers["Server-Timing"].startswith("db;dur=")
+    again = await client.get(URL, params=QUERY, headers=MANAGER)
+    assert counting.aggregations == 1
+    assert again.headers["Server-Timing"].startswith("app;dur=")
+    assert "db;" not in again.headers["Server-Timing"]

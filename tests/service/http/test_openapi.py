@@ -233,3 +233,55 @@ def test_our_own_api_documents_its_parameters_enums_and_cookies(document: dict[s
         "rc_uid",
         "rc_token",
     }
+
+
+def _report_operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [document["paths"][report.path]["get"] for report in REPORTS]
+
+
+def test_paging_parameters_state_the_bounds_the_server_enforces(document: dict[str, Any]) -> None:
+    for operation in _report_operations(document):
+        parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+        for name in ("offset", "count"):
+            assert parameters[name]["minimum"] == 0
+            assert parameters[name]["maximum"] == 2**53 - 1  # larger ones are a 400
+
+
+def test_a_server_is_named(document: dict[str, Any]) -> None:
+    assert document["servers"]
+    assert all(server["url"] for server in document["servers"])
+
+
+def test_every_answer_documents_its_request_id_and_timing(document: dict[str, Any]) -> None:
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                assert {"X-Request-Id", "Server-Timing"} <= set(response["headers"]), status
+
+
+def test_reports_document_the_conditional_answer(document: dict[str, Any]) -> None:
+    for operation in _report_operations(document):
+        responses = operation["responses"]
+        assert {"ETag", "Cache-Control"} <= set(responses["200"]["headers"])
+        assert {"ETag", "Cache-Control"} <= set(responses["304"]["headers"])
+        assert "content" not in responses["304"]
+        assert "If-None-Match" in {p["name"] for p in operation["parameters"]}
+
+
+async def test_real_answers_carry_the_documented_headers(
+    make_client: Any, document: dict[str, Any], db: Any
+) -> None:
+    await seed_auth(db)
+    client = await make_client(result_cache_ttl_seconds=30)
+    path = "/api/v1/livechat/analytics/departments/amount-of-chats"
+    responses = document["paths"][path]["get"]["responses"]
+    query = {"start": "2026-08-01", "end": "2026-11-24"}
+    first = await client.get(path, params=query, headers=MANAGER)
+    again = await client.get(
+        path, params=query, headers={**MANAGER, "If-None-Match": first.headers["ETag"]}
+    )
+    refused = await client.get(path, params=query)
+    for answer, status in ((first, 200), (again, 304), (refused, 401)):
+        assert answer.status == status
+        missing = [name for name in responses[str(status)]["headers"] if name not in answer.headers]
+        assert missing == [], (status, dict(answer.headers))

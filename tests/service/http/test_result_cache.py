@@ -124,3 +124,51 @@ async def test_a_caller_hanging_up_does_not_cancel_the_others_answer() -> None:
     with pytest.raises(asyncio.CancelledError):
         await first
     assert await cache.get_or_compute("k", compute) == 1
+
+
+def _value(size: int) -> Any:
+    async def run() -> bytes:
+        return b"x" * size
+
+    return run
+
+
+async def test_bytes_are_bounded_as_well_as_entries() -> None:
+    cache: ResultCache[bytes] = ResultCache(
+        ttl_seconds=30, max_entries=100, max_bytes=100_000, weigh=len
+    )
+    for number in range(50):
+        await cache.get_or_compute(number, _value(10_000))
+    # 50 answers of 10 kB would fit the entry bound; the byte bound keeps the newest that fit.
+    assert 0 < len(cache) < 10
+    assert cache.size_bytes <= 100_000
+    assert await cache.get_or_compute(49, _value(1)) == b"x" * 10_000  # the newest is kept
+
+
+async def test_small_entries_are_still_bounded_by_count() -> None:
+    cache: ResultCache[bytes] = ResultCache(
+        ttl_seconds=30, max_entries=10, max_bytes=10_000_000, weigh=len
+    )
+    for number in range(50):
+        await cache.get_or_compute(number, _value(1))
+    assert len(cache) == 10
+
+
+async def test_key_bytes_count_against_the_budget() -> None:
+    cache: ResultCache[bytes] = ResultCache(
+        ttl_seconds=30, max_entries=100, max_bytes=100_000, weigh=len
+    )
+    for number in range(50):
+        await cache.get_or_compute(f"{number}{'k' * 10_000}", _value(1), key_bytes=10_000)
+    assert 0 < len(cache) < 10
+    assert cache.size_bytes <= 100_000
+
+
+async def test_an_answer_larger_than_the_budget_is_served_but_not_kept() -> None:
+    cache: ResultCache[bytes] = ResultCache(
+        ttl_seconds=30, max_entries=10, max_bytes=1_000, weigh=len
+    )
+    await cache.get_or_compute("small", _value(10))
+    assert await cache.get_or_compute("big", _value(5_000)) == b"x" * 5_000
+    assert len(cache) == 1  # the big one was not kept, and did not evict the small one
+    assert await cache.get_or_compute("big", _value(7)) == b"x" * 7

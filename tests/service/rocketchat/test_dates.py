@@ -103,3 +103,55 @@ def test_non_ascii_digits_are_rejected(text: str) -> None:
 )
 def test_written_day_is_the_day_of_a_date_alone(text: str, day: date | None) -> None:
     assert written_day(text) == day
+
+
+# V8's `DateParser` (src/date/dateparser-inl.h, dateparser.cc) on a lone number, traced by hand:
+# ES5's form wants four digits (or a sign and six), so anything else goes to the legacy parser,
+# which ignores a sign before the first number, skips leading zeros, keeps nine significant
+# digits, and makes the number the first of three date components (the others default to 1).
+# A first component that can be a day (1-31) is the month, with year 1; anything else is the
+# year. Years 0-49 are 2000-2049, 50-99 are 1950-1999 (`DayComposer::Write`).
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("0", datetime(2000, 1, 1, tzinfo=UTC)),
+        ("-1", datetime(2001, 1, 1, tzinfo=UTC)),
+        ("1", datetime(2001, 1, 1, tzinfo=UTC)),
+        ("+1", datetime(2001, 1, 1, tzinfo=UTC)),
+        ("-0", datetime(2000, 1, 1, tzinfo=UTC)),
+        ("00", datetime(2000, 1, 1, tzinfo=UTC)),
+        ("007", datetime(2001, 7, 1, tzinfo=UTC)),
+        ("12", datetime(2001, 12, 1, tzinfo=UTC)),
+        ("-12", datetime(2001, 12, 1, tzinfo=UTC)),
+        ("32", datetime(2032, 1, 1, tzinfo=UTC)),
+        ("49", datetime(2049, 1, 1, tzinfo=UTC)),
+        ("50", datetime(1950, 1, 1, tzinfo=UTC)),
+        ("99", datetime(1999, 1, 1, tzinfo=UTC)),
+        ("100", datetime(100, 1, 1, tzinfo=UTC)),
+        ("-100", datetime(100, 1, 1, tzinfo=UTC)),
+        ("123", datetime(123, 1, 1, tzinfo=UTC)),
+        ("02020", datetime(2020, 1, 1, tzinfo=UTC)),
+        ("+2020", datetime(2020, 1, 1, tzinfo=UTC)),
+        ("+002020", datetime(2020, 1, 1, tzinfo=UTC)),  # ES5's expanded year
+        ("-000000", datetime(2000, 1, 1, tzinfo=UTC)),  # not an expanded year: legacy 0
+        (" 5 ", datetime(2001, 5, 1, tzinfo=UTC)),
+    ],
+)
+def test_bare_numbers_read_as_v8_reads_them(text: str, instant: datetime) -> None:
+    assert parse_js_date(text) == instant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13",  # the month 13
+        "31",
+        "-31",
+        "+000000",  # ES5's year 0: outside what this service represents
+        "-002020",
+        "12345",  # a year V8 accepts but this service does not (1..9999)
+        "1" * 12,
+    ],
+)
+def test_bare_numbers_v8_or_this_service_refuse(text: str) -> None:
+    assert parse_js_date(text) is None
