@@ -24,6 +24,14 @@ async def _crash(request: web.Request) -> web.StreamResponse:
     raise RuntimeError(f"unexpected state from {SECRET}")
 
 
+async def _redirect(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/healthz")
+
+
+async def _refuse(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPBadRequest()
+
+
 async def _read_body(request: web.Request) -> web.StreamResponse:
     await request.read()  # past aiohttp's client_max_size: HTTPRequestEntityTooLarge
     return web.json_response({"read": True})
@@ -34,6 +42,8 @@ async def client(aiohttp_client: Any, mongo_client: Any) -> TestClient:
     app = create_app(Settings(mongo_database="rocketchat"), client_factory=lambda _: mongo_client)
     app.router.add_get("/test/crash", _crash)
     app.router.add_post("/test/upload", _read_body)
+    app.router.add_get("/test/redirect", _redirect)
+    app.router.add_get("/test/refuse", _refuse)
     started: TestClient = await aiohttp_client(app)
     return started
 
@@ -85,3 +95,17 @@ async def test_an_unknown_path_is_a_json_404(client: TestClient) -> None:
         "application/json",
         b'{"success":false,"error":"Not Found"}',
     )
+
+
+async def test_an_aiohttp_400_is_json_too(client: TestClient) -> None:
+    response = await client.get("/test/refuse")
+    assert await _answer(response) == (
+        400,
+        "application/json",
+        b'{"success":false,"error":"Bad Request"}',
+    )
+
+
+async def test_a_redirect_is_an_answer_not_a_failure(client: TestClient) -> None:
+    response = await client.get("/test/redirect", allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (302, "/healthz")
