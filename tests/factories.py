@@ -232,3 +232,71 @@ def workspaces(
         for n in range(draw(st.integers(0, max_rooms * 5 // 8)))
     ]
     return rooms, messages
+
+
+def edge_workspace() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A fixed workspace of the shapes the mutation audit's survivors needed, tried before the
+    random ones (`@example`): a null, a negative and a string `serviceTimeDuration` (which
+    `$exists` matches and `$gte: 0` would not), a null `lastMessageTs` (which `$exists` matches
+    and `$ne: null` would not), a room served without `servedBy.ts`, a string
+    `visitorInactivity`, non-ASCII departments and a transfer of a deleted room."""
+    t = MIDDLE
+    hour, second = timedelta(hours=1), timedelta(seconds=1)
+    rooms = [
+        {
+            "_id": "e1",
+            "t": "l",
+            "ts": t,
+            "departmentId": "dé",
+            "closedAt": t + hour,
+            "metrics": {
+                "serviceTimeDuration": None,
+                "chatDuration": -30,
+                "visitorInactivity": "abc",
+                "response": {"ft": "12"},
+            },
+            "servedBy": {"_id": "agent", "ts": t},
+            "responseBy": {"_id": "agent", "lastMessageTs": None},
+        },
+        {
+            "_id": "e2",
+            "t": "l",
+            "ts": t,
+            "departmentId": "dé",
+            "closedAt": t + 2 * hour,
+            "metrics": {
+                "serviceTimeDuration": -12,
+                "chatDuration": 7,
+                "visitorInactivity": 4000,
+                "response": {"ft": None},
+            },
+            "servedBy": {"_id": "agent", "ts": t},
+            "responseBy": {"_id": "agent", "lastMessageTs": t + 10 * second},
+        },
+        {
+            "_id": "e3",
+            "t": "l",
+            "ts": t,
+            "departmentId": "部門",
+            "closedAt": t + hour,
+            "waitingResponse": True,
+            "metrics": {"serviceTimeDuration": "90", "visitorInactivity": 3600},
+            "servedBy": {"_id": "agent", "ts": t},
+            "responseBy": {"_id": "agent", "lastMessageTs": t + 100 * second},
+        },
+        {
+            "_id": "e4",
+            "t": "l",
+            "ts": t,
+            "departmentId": "部門",
+            "closedAt": t + hour,
+            "metrics": {"serviceTimeDuration": 30.5, "response": {"ft": 41}},
+            "servedBy": {"_id": "agent"},
+            "responseBy": {"_id": "agent", "lastMessageTs": t + 50 * second},
+        },
+    ]
+    messages = [
+        {"_id": "em1", "t": "livechat_transfer_history", "rid": "e1", "ts": t},
+        {"_id": "em2", "t": "livechat_transfer_history", "rid": "deleted-room", "ts": t},
+    ]
+    return rooms, messages

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mongomock_motor import AsyncMongoMockClient
 
@@ -23,7 +23,7 @@ from pipelines import (
 from pipelines.params import Page, ReportParams
 from pipelines.stages import read_page
 from tests import oracle
-from tests.factories import WINDOW_END, WINDOW_START, windows, workspaces
+from tests.factories import WINDOW_END, WINDOW_START, edge_workspace, windows, workspaces
 
 START, END = WINDOW_START, WINDOW_END
 
@@ -92,6 +92,14 @@ REPORTS: dict[str, tuple[Any, str, Oracle]] = {
 
 @pytest.mark.parametrize("report", sorted(REPORTS))
 @settings(deadline=None)
+@example(
+    workspace=edge_workspace(),
+    window=(WINDOW_START, WINDOW_END),
+    department=None,
+    offset=0,
+    limit=None,
+    timeout=3600,
+)
 @given(
     workspace=workspaces(),
     window=windows(),

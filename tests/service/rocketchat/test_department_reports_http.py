@@ -12,14 +12,24 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from service.embedded import generate_demo_data
 from tests import oracle
 from tests.conftest import BACKENDS, MakeClient
-from tests.factories import AGENT, MANAGER, seed_auth, setting, windows, workspaces
+from tests.factories import (
+    AGENT,
+    MANAGER,
+    WINDOW_END,
+    WINDOW_START,
+    edge_workspace,
+    seed_auth,
+    setting,
+    windows,
+    workspaces,
+)
 from tests.service.rocketchat.test_amount_of_chats_http import (
     FORBIDDEN,
     UNAUTHORIZED,
@@ -232,9 +242,16 @@ def _iso(moment: datetime) -> str:
 
 @pytest.mark.parametrize("report", sorted(EVERY_REPORT))
 @hypothesis_settings(
-    max_examples=max(4, hypothesis_settings.default.max_examples // 6),
+    max_examples=max(8, hypothesis_settings.default.max_examples // 4),
     # One app and one database per test; each example empties and refills the collections.
     suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@example(
+    workspace=edge_workspace(),
+    window=(WINDOW_START, WINDOW_END),
+    department=None,
+    inactivity_timeout=3600,
+    answered=True,
 )
 @given(
     workspace=workspaces(max_rooms=25),
