@@ -146,6 +146,11 @@ async def get(
             invalid_params("must be string"),
         ),
         ([*WINDOW.items(), ("count", "1"), ("count", "2")], invalid_params("must be number")),
+        # Ajv reports unknown properties before a bad value, whatever the parameters' order.
+        (
+            [*WINDOW.items(), ("departmentId", "a"), ("departmentId", "b"), ("foo", "1")],
+            invalid_params("must NOT have additional properties"),
+        ),
         ({"start": "yesterday", "end": END}, invalid_date("start")),
         ({"start": START, "end": "2026-13-01"}, invalid_date("end")),
         ({"start": "", "end": ""}, invalid_date("start")),
