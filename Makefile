@@ -14,7 +14,7 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-.PHONY: help install run test lint format bench image
+.PHONY: help install run test lint format bench image mutants
 IMAGE ?= livechat-analytics:latest
 
 help: ## List the targets
@@ -38,6 +38,12 @@ bench: $(INSTALLED) ## Benchmarks (not part of test): prints a table and writes 
 	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null 2>&1; }; } || \
 	  echo "note: wrk (Debian package) is not installed; falling back to a Python load generator, which cannot saturate the server"
 	$(BIN)/python tests/benchmarks/bench.py $(ARGS)
+
+mutants: $(INSTALLED) ## Mutation testing (not part of test or CI): plants bugs in pipelines/, auth, schemas, errors, result cache; prints the survivors
+	rm -rf mutants
+	HYPOTHESIS_PROFILE=mutants $(BIN)/mutmut run --max-children $${JOBS:-2} $(ARGS)
+	@echo "Surviving mutants (\`.venv/bin/mutmut show NAME\` prints one's diff):"
+	@$(BIN)/mutmut results
 
 image: ## Build the container image (needs a Docker engine); IMAGE=name:tag
 	@docker info >/dev/null 2>&1 || { echo "make image needs a running Docker engine (docker info failed); build on a machine with one, or in CI"; exit 1; }

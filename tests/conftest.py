@@ -11,6 +11,7 @@ Tests run on `mongomock` unless they parametrize `backend` (indirectly) over bot
 
 import contextlib
 import dataclasses
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import Phase
+from hypothesis import settings as hypothesis_settings
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -26,6 +29,21 @@ from service.app import create_app
 from service.core.db import ClientFactory, motor_client
 from service.settings import Settings, load_settings
 from tests.wire.server import TEST_APP_NAME, WireServer
+
+# Property tests take their example counts from a profile: `default` for `make test`, and a
+# smaller, derandomized one for `make mutants`, which runs the in-process tier once per mutant
+# (HYPOTHESIS_PROFILE=mutants): the same examples every run, so a survivor is reproducible,
+# and no shrinking, since a killed mutant needs no minimal example.
+hypothesis_settings.register_profile("default", max_examples=60, deadline=None)
+hypothesis_settings.register_profile(
+    "mutants",
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DATABASE = "rocketchat"
 BACKENDS = ["mongomock", pytest.param("wire", marks=pytest.mark.wire)]

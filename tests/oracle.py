@@ -82,6 +82,9 @@ def _has(document: Row, path: str) -> bool:
 
 
 def _number(value: Any) -> float | None:
+    """The value as `$sum` adds it: numbers (negative ones too) count, anything else (null, a
+    string, a missing field) is skipped (MongoDB manual, `$sum`: "ignores non-numeric
+    values"). Booleans are not numbers in BSON."""
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
@@ -234,8 +237,23 @@ def total_transferred_chats(
 
 
 def _abandoned(room: Row, timeout: float) -> bool:
+    """`metrics.visitorInactivity` is a number at least `timeout`: the `$match` of
+    total-abandoned-chats, where a query comparison only compares numbers with numbers
+    (MongoDB manual, "Comparison Query Operators": type bracketing)."""
     inactivity = _number(_get(room, "metrics.visitorInactivity"))
     return inactivity is not None and inactivity >= timeout
+
+
+def _abandoned_by_expression(room: Row, timeout: float) -> bool:
+    """`metrics.visitorInactivity` present and at least `timeout` as an aggregation expression
+    compares them, in BSON order (MongoDB manual, "Comparison/Sort Order"): null and missing
+    sort below every number, a string above every number. So a string counts as abandoned in
+    percentage-abandoned-chats — as in Rocket.Chat, whose `$cond` is `$ifNull` and the same
+    `$gte` — while total-abandoned-chats' `$match` skips it."""
+    value = _get(room, "metrics.visitorInactivity")
+    if isinstance(value, str):
+        return True
+    return _abandoned(room, timeout)
 
 
 def total_abandoned_chats(
@@ -258,12 +276,12 @@ def percentage_abandoned_chats(
     timeout: float,
     department: str | None = None,
 ) -> list[Row]:
-    """Rooms in the window; floor(100 * abandoned / rooms)."""
+    """Rooms in the window; floor(100 * abandoned / rooms) (see `_abandoned_by_expression`)."""
     rows = [
         {
             "_id": d,
             "percentageOfAbandonedChats": math.floor(
-                100 * sum(_abandoned(r, timeout) for r in group) / len(group)
+                100 * sum(_abandoned_by_expression(r, timeout) for r in group) / len(group)
             ),
         }
         for d, group in _by_department(_created_in(rooms, start, end, department)).items()

@@ -153,7 +153,7 @@ def _run(rooms: list[dict[str, Any]], *queries: ReportParams) -> list[tuple[list
 _windows = st.sampled_from([(START, END), (START, END), (END, START), (START, START), (END, END)])
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=2 * settings.default.max_examples)
 @given(
     rooms=_rooms,
     window=_windows,
@@ -186,7 +186,7 @@ def test_pipeline_agrees_with_the_oracle(
         assert rows == oracle.page(expected, offset, limit)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=max(10, settings.default.max_examples * 2 // 3))
 @given(rooms=_rooms, answered=st.booleans(), size=st.integers(1, 4))
 def test_pages_concatenate_to_the_whole_answer(
     rooms: list[dict[str, Any]], answered: bool, size: int

@@ -117,3 +117,11 @@ async def until_ok(client: TestClient, within: float) -> float:
                 return time.monotonic() - started
             assert (status, body) == (503, UNAVAILABLE)
             await asyncio.sleep(0.1)
+
+
+async def settle(tasks: list[asyncio.Future[Any]]) -> None:
+    """Cancel what is still running and collect every outcome, so a test that fails half-way
+    leaves no task whose exception is never retrieved (asyncio logs those at exit)."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -11,8 +11,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from mockupdb import MockupDB
 
-from pipelines import amount_of_chats
-from pipelines.params import Page, ReportParams
 from service.app import create_app
 from service.core.db import motor_client
 from service.settings import load_settings
@@ -124,20 +122,204 @@ def _contains_limit_zero(value: Any) -> bool:
     return False
 
 
-def _naive_utc(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Dates as the wire server decodes them (BSON dates are UTC instants; decoded naive)."""
+# The window every test below asks for, as the server decodes it (BSON dates come back naive
+# UTC from mockupdb).
+SEPT_1 = datetime(2026, 9, 1)
+SEPT_30_END = datetime(2026, 9, 30, 23, 59, 59, 999000)
+WINDOW = {"start": "2026-09-01", "end": "2026-09-30T23:59:59.999Z"}
+# A department and a page, so the department filter, `$skip` and `$limit` are all on the wire.
+PAGED = {**WINDOW, "departmentId": "d1", "offset": "2", "count": "5"}
+PAGE_OF_FIVE = {"$facet": {"total": [{"$count": "n"}], "rows": [{"$skip": 2}, {"$limit": 5}]}}
 
-    def convert(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).replace(tzinfo=None)
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        return value
 
-    converted: list[dict[str, Any]] = convert(stages)
-    return converted
+def _ceil_average(total: str) -> dict[str, Any]:
+    return {"$cond": [{"$gt": ["$rooms", 0]}, {"$ceil": {"$divide": [total, "$rooms"]}}, 0]}
+
+
+# Each report's `aggregate` for PAGED, written out from the contract's description of
+# Rocket.Chat's pipelines (not built with pipelines/): the window's `{t, ts}` part first (the
+# part Rocket.Chat's `{t: 1, ts: 1}` index serves), the rest of the filter, the group by
+# department, the metric, the order (metric descending, `_id` ascending) and one `$facet` page.
+# The inactivity timeout is Rocket.Chat's default, 3600 s (no setting is stored).
+EXPECTED_PIPELINES: dict[str, tuple[str, list[dict[str, Any]]]] = {
+    "average-chat-duration-time": (
+        "rocketchat_room",
+        [
+            {"$match": {"t": "l", "ts": {"$gte": SEPT_1}}},
+            {"$match": {"closedAt": {"$lte": SEPT_30_END}, "departmentId": "d1"}},
+            {
+                "$group": {
+                    "_id": "$departmentId",
+                    "rooms": {"$sum": 1},
+                    "duration": {"$sum": "$metrics.chatDuration"},
+                }
+            },
+            {
+                "$project": {
+                    "_id": 1,
+                    "averageChatDurationTimeInSeconds": _ceil_average("$duration"),
+                }
+            },
+            {"$sort": {"averageChatDurationTimeInSeconds": -1, "_id": 1}},
+            PAGE_OF_FIVE,
+        ],
+    ),
+    "average-service-time": (
+        "rocketchat_room",
+        [
+            {"$match": {"t": "l", "ts": {"$gte": SEPT_1, "$lte": SEPT_30_END}}},
+            {
+                "$match": {
+                    "departmentId": "d1",
+                    "responseBy.lastMessageTs": {"$exists": True},
+                    "servedBy._id": {"$exists": True},
+                }
+            },
+            {
+                "$group": {
+                    "_id": "$departmentId",
+                    "rooms": {"$sum": 1},
+                    "serviceSeconds": {
+                        "$sum": {
+                            "$divide": [
+                                {"$subtract": ["$responseBy.lastMessageTs", "$servedBy.ts"]},
+                                1000,
+                            ]
+                        }
+                    },
+                }
+            },
+            {
+                "$project": {
+                    "_id": 1,
+                    "averageServiceTimeInSeconds": _ceil_average("$serviceSeconds"),
+                }
+            },
+            {"$sort": {"averageServiceTimeInSeconds": -1, "_id": 1}},
+            PAGE_OF_FIVE,
+        ],
+    ),
+    "average-waiting-time": (
+        "rocketchat_room",
+        [
+            {"$match": {"t": "l", "ts": {"$gte": SEPT_1, "$lte": SEPT_30_END}}},
+            {"$match": {"departmentId": "d1", "waitingResponse": {"$ne": True}}},
+            {
+                "$group": {
+                    "_id": "$departmentId",
+                    "rooms": {"$sum": 1},
+                    "firstResponse": {"$sum": "$metrics.response.ft"},
+                }
+            },
+            {
+                "$project": {
+                    "_id": 1,
+                    "averageWaitingTimeInSeconds": _ceil_average("$firstResponse"),
+                }
+            },
+            {"$sort": {"averageWaitingTimeInSeconds": -1, "_id": 1}},
+            PAGE_OF_FIVE,
+        ],
+    ),
+    "total-service-time": (
+        "rocketchat_room",
+        [
+            {"$match": {"t": "l", "ts": {"$gte": SEPT_1}}},
+            {
+                "$match": {
+                    "closedAt": {"$lte": SEPT_30_END},
+                    "departmentId": "d1",
+                    "metrics.serviceTimeDuration": {"$exists": True},
+                }
+            },
+            {
+                "$group": {
+                    "_id": "$departmentId",
+                    "chats": {"$sum": 1},
+                    "serviceTime": {"$sum": "$metrics.serviceTimeDuration"},
+                }
+            },
+            {"$project": {"_id": 1, "chats": 1, "serviceTimeDuration": {"$ceil": "$serviceTime"}}},
+            {"$sort": {"serviceTimeDuration": -1, "_id": 1}},
+            PAGE_OF_FIVE,
+        ],
+    ),
+    "total-transferred-chats": (
+        "rocketchat_message",
+        [
+            {
+                "$match": {
+                    "t": "livechat_transfer_history",
+                    "ts": {"$gte": SEPT_1, "$lte": SEPT_30_END},
+                }
+            },
+            {
+                "$lookup": {
+                    "from": "rocketchat_room",
+                    "localField": "rid",
+                    "foreignField": "_id",
+                    "as": "room",
+                }
+            },
+            {"$unwind": {"path": "$room", "preserveNullAndEmptyArrays": True}},
+            {"$match": {"room.departmentId": "d1"}},
+            {"$group": {"_id": "$room.departmentId", "numberOfTransferredRooms": {"$sum": 1}}},
+            {"$sort": {"numberOfTransferredRooms": -1, "_id": 1}},
+            PAGE_OF_FIVE,
+        ],
+    ),
+    "total-abandoned-chats": (
+        "rocketchat_room",
+        [
+            {"$match": {"t": "l", "ts": {"$gte": SEPT_1}}},
+            {
+                "$match": {
+                    "closedAt": {"$lte": SEPT_30_END},
+                    "departmentId": "d1",
+                    "metrics.visitorInactivity": {"$gte": 3600},
+                }
+            },
+            {"$group": {"_id": "$departmentId", "abandonedRooms": {"$sum": 1}}},
+            {"$sort": {"abandonedRooms": -1, "_id": 1}},
+            PAGE_OF_FIVE,
+        ],
+    ),
+    "percentage-abandoned-chats": (
+        "rocketchat_room",
+        [
+            {"$match": {"t": "l", "ts": {"$gte": SEPT_1, "$lte": SEPT_30_END}}},
+            {"$match": {"departmentId": "d1"}},
+            {
+                "$group": {
+                    "_id": "$departmentId",
+                    "rooms": {"$sum": 1},
+                    "abandoned": {
+                        "$sum": {"$cond": [{"$gte": ["$metrics.visitorInactivity", 3600]}, 1, 0]}
+                    },
+                }
+            },
+            {
+                "$project": {
+                    "_id": 1,
+                    "percentageOfAbandonedChats": {
+                        "$cond": [
+                            {"$gt": ["$rooms", 0]},
+                            {"$floor": {"$divide": [{"$multiply": ["$abandoned", 100]}, "$rooms"]}},
+                            0,
+                        ]
+                    },
+                }
+            },
+            {"$sort": {"percentageOfAbandonedChats": -1, "_id": 1}},
+            PAGE_OF_FIVE,
+        ],
+    ),
+}
+
+
+def _sort_keys(pipeline: list[dict[str, Any]]) -> list[list[tuple[str, Any]]]:
+    """Each `$sort`'s keys in order: dict equality ignores order, MongoDB's `$sort` does not."""
+    return [list(stage["$sort"].items()) for stage in pipeline if "$sort" in stage]
 
 
 @pytest.mark.parametrize(
@@ -149,23 +331,22 @@ async def test_report_is_one_aggregate_with_max_time_and_the_read_preference(
 ) -> None:
     client = await _service(aiohttp_client, mongos, **configured)
     # count=0 is "no limit": the request most likely to produce a `$limit: 0`.
-    query = {"start": "2026-09-01", "end": "2026-09-30", "answered": "true", "count": "0"}
+    query = {**WINDOW, "answered": "true", "count": "0"}
     response = await client.get(URL, params=query, headers=MANAGER)
     assert response.status == 200
     assert await response.json() == {**PAGE, "count": 1, "offset": 0, "success": True}
 
     (aggregate,) = [c for c in mongos.received() if "aggregate" in c]
-    expected = amount_of_chats.build(
-        ReportParams(
-            start=datetime(2026, 9, 1, tzinfo=UTC),
-            end=datetime(2026, 9, 30, tzinfo=UTC),
-            page=Page(0, None),
-            answered=True,
-        )
-    )
+    expected = [
+        {"$match": {"t": "l", "ts": {"$gte": SEPT_1, "$lte": SEPT_30_END}}},
+        {"$match": {"waitingResponse": {"$ne": True}}},
+        {"$group": {"_id": "$departmentId", "rooms": {"$sum": 1}}},
+        {"$sort": {"rooms": -1, "_id": 1}},
+        {"$facet": {"total": [{"$count": "n"}], "rows": [{"$skip": 0}]}},
+    ]
     assert aggregate == {
         "aggregate": "rocketchat_room",
-        "pipeline": _naive_utc(expected),
+        "pipeline": expected,
         "cursor": {},
         "maxTimeMS": MAX_TIME_MS,
         "$db": "rocketchat",
@@ -173,6 +354,7 @@ async def test_report_is_one_aggregate_with_max_time_and_the_read_preference(
         # The driver's own session and cluster-time bookkeeping, whatever their values.
         **{k: aggregate[k] for k in ("lsid", "$clusterTime") if k in aggregate},
     }
+    assert _sort_keys(aggregate["pipeline"]) == [[("rooms", -1), ("_id", 1)]]
     assert not _contains_limit_zero(aggregate["pipeline"])
     # Auth and settings read the primary when there is one, whatever reports use.
     lookups = [c for c in mongos.received() if "find" in c]
@@ -182,6 +364,20 @@ async def test_report_is_one_aggregate_with_max_time_and_the_read_preference(
         "rocketchat_settings",
     }
     assert all(c["$readPreference"] == {"mode": "primaryPreferred"} for c in lookups)
+
+
+@pytest.mark.parametrize("report", sorted(EXPECTED_PIPELINES))
+async def test_each_sibling_sends_the_pipeline_the_contract_describes(
+    aiohttp_client: Any, mongos: ScriptedMongo, report: str
+) -> None:
+    client = await _service(aiohttp_client, mongos)
+    path = URL.replace("amount-of-chats", report)
+    assert (await client.get(path, params=PAGED, headers=MANAGER)).status == 200
+    (aggregate,) = [c for c in mongos.received() if "aggregate" in c]
+    collection, pipeline = EXPECTED_PIPELINES[report]
+    assert (aggregate["aggregate"], aggregate["maxTimeMS"]) == (collection, MAX_TIME_MS)
+    assert aggregate["pipeline"] == pipeline
+    assert _sort_keys(aggregate["pipeline"]) == _sort_keys(pipeline)
 
 
 async def test_a_warm_request_is_one_round_trip(aiohttp_client: Any, mongos: ScriptedMongo) -> None:

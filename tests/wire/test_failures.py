@@ -6,6 +6,7 @@ Timings are recorded (`record_property("seconds ...")`) and printed at the end o
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from service.settings import load_settings
 from tests.conftest import Backend, MakeClient
 from tests.factories import room
 from tests.wire.faults import (
+    HANG_GUARD_SECONDS,
     NOT_READY,
     REPORT,
     TIMED_OUT,
@@ -29,6 +31,7 @@ from tests.wire.faults import (
     arm_failpoint,
     failpoint,
     seed,
+    settle,
     timed_report,
     until_ok,
     wait_for_aggregates,
@@ -38,9 +41,13 @@ from tests.wire.server import TEST_APP_NAME, WireServer
 pytestmark = pytest.mark.wire
 
 SELECTION_MS = 1000
-# Headroom over a configured timeout for the event loop, the driver's threads and a busy
-# 2-core machine: the assertion is "bounded by the configuration", not a benchmark.
-SLACK_SECONDS = 1.5
+# Headroom over a configured timeout. The wall-time bounds below say "bounded by the
+# configuration, not a hang" (a hang is HANG_GUARD_SECONDS); they are not benchmarks, and they
+# must hold on a 2-core machine running other suites at the same time, whose event loop and
+# driver threads can stall for seconds. Where a tighter claim matters, the test asserts an
+# outcome instead: which answer came (a timeout's 503 rather than the blocked command's 200),
+# or how many server selections ran (the outage gate's one, not one per request).
+SLACK_SECONDS = 5.0
 
 Record = Callable[[str, object], None]
 
@@ -87,7 +94,10 @@ async def _json(client: TestClient, path: str) -> tuple[int, Any]:
 
 
 async def test_mongodb_down_at_start_up_then_back_without_a_restart(
-    aiohttp_client: Any, own_server: WireServer, record_property: Record
+    aiohttp_client: Any,
+    own_server: WireServer,
+    record_property: Record,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Nothing listens on the server's port yet: the service must start anyway.
     client = await _service(aiohttp_client, f"{own_server.url}/rocketchat")
@@ -99,11 +109,19 @@ async def test_mongodb_down_at_start_up_then_back_without_a_restart(
     assert seconds < SELECTION_MS / 1000 + SLACK_SECONDS
     record_property("seconds to 503 while down", seconds)
 
-    # A dashboard's worth of requests at once: none waits behind the others for its 503.
-    burst = await asyncio.gather(*(timed_report(client, offset=str(n)) for n in range(40)))
+    # A dashboard's worth of requests at once: none waits behind the others for its 503. The
+    # outage gate lets one request at a time wait out a server selection and turns the others
+    # away at once; each selection that ran is one logged failure. Without the gate all 40
+    # would select (and queue on the driver's 10 threads: 4 s and more here).
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="service.core.db"):
+        burst = await asyncio.gather(*(timed_report(client, offset=str(n)) for n in range(40)))
     assert {(status, str(body)) for status, body, _ in burst} == {(503, str(UNAVAILABLE))}
+    selections = [r for r in caplog.records if "ServerSelectionTimeoutError" in r.getMessage()]
+    # One, or a second if the machine stalled the burst past the first probe's timeout.
+    assert 1 <= len(selections) <= 2, len(selections)
     slowest = max(seconds for _, _, seconds in burst)
-    assert slowest < SELECTION_MS / 1000 + SLACK_SECONDS
+    assert slowest < len(selections) * SELECTION_MS / 1000 + SLACK_SECONDS
     record_property("seconds to the slowest 503 of 40 concurrent requests while down", slowest)
 
     await asyncio.to_thread(own_server.start)
@@ -142,12 +160,15 @@ async def test_mongodb_killed_mid_run_fails_fast_and_recovers_after_restart(
             blockTimeMS=10_000,
         )
         in_flight = [asyncio.ensure_future(timed_report(client, offset=str(n))) for n in range(3)]
-        await wait_for_aggregates(control, 3)
-        # ... when it dies (and its failpoint with it).
-        killed_at = time.monotonic()
-        await asyncio.to_thread(own_server.kill)
-        answers = await asyncio.gather(*in_flight)
-        in_flight_seconds = time.monotonic() - killed_at
+        try:
+            await wait_for_aggregates(control, 3)
+            # ... when it dies (and its failpoint with it).
+            killed_at = time.monotonic()
+            await asyncio.to_thread(own_server.kill)
+            answers = await asyncio.gather(*in_flight)
+            in_flight_seconds = time.monotonic() - killed_at
+        finally:
+            await settle(in_flight)
     finally:
         control.close()
 
@@ -261,3 +282,64 @@ async def test_server_errors_are_503_or_504_never_500(
     # The "node is recovering" codes make the driver rediscover the server and retry once,
     # within the server selection timeout (2 s on the wire backend).
     record_property(f"seconds to {status} (error code {code} on every aggregate)", seconds)
+
+
+# ----------------------------------------------------------------------------- client-side timeouts
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_a_reply_slower_than_the_socket_timeout_is_a_503(
+    backend: Backend, aiohttp_client: Any, record_property: Record
+) -> None:
+    """MONGO_SOCKET_TIMEOUT_MS exceeded: the server holds the aggregate for 30 s (its reply
+    would be the report, a 200), the driver gives up on the socket after 0.5 s (and once more
+    on its retry), and the caller gets the clean 503 — the outcome shows which came first."""
+    client = await _service(
+        aiohttp_client, backend.settings.mongo_url or "", MONGO_SOCKET_TIMEOUT_MS="500"
+    )
+    assert (await timed_report(client))[:2] == (200, REPORT)
+    async with failpoint(
+        backend.client,
+        "alwaysOn",
+        failCommands=["aggregate"],
+        blockConnection=True,
+        blockTimeMS=30_000,
+    ):
+        status, body, seconds = await timed_report(client)
+    assert (status, body) == (503, UNAVAILABLE)
+    # Two socket timeouts (the read is retried once) and a reconnection, with the slack above;
+    # far below the 30 s the server held the command.
+    assert seconds < 2 * 0.5 + SELECTION_MS / 1000 + SLACK_SECONDS
+    record_property("seconds to 503 (reply held past MONGO_SOCKET_TIMEOUT_MS=500)", seconds)
+    assert (await timed_report(client))[:2] == (200, REPORT)
+    await client.close()
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_readiness_fails_when_mongodb_answers_slower_than_the_readiness_timeout(
+    backend: Backend, aiohttp_client: Any, record_property: Record
+) -> None:
+    """READINESS_TIMEOUT_MS exceeded: the server holds `ping` for 30 s; /readyz answers 503
+    after the readiness timeout (0.3 s) instead of waiting, and 200 again once pings are
+    quick. Reports are not affected by a slow ping."""
+    client = await _service(
+        aiohttp_client, backend.settings.mongo_url or "", READINESS_TIMEOUT_MS="300"
+    )
+    assert await _json(client, "/readyz") == (200, {"status": "ok"})
+    async with failpoint(
+        backend.client, "alwaysOn", failCommands=["ping"], blockConnection=True, blockTimeMS=30_000
+    ):
+        started = time.monotonic()
+        async with asyncio.timeout(HANG_GUARD_SECONDS):
+            answer = await _json(client, "/readyz")
+        seconds = time.monotonic() - started
+        assert answer == (503, NOT_READY)
+        assert seconds < 0.3 + SLACK_SECONDS
+        record_property("seconds to /readyz 503 (ping held past READINESS_TIMEOUT_MS=300)", seconds)
+        assert (await timed_report(client))[:2] == (200, REPORT)
+    async with asyncio.timeout(HANG_GUARD_SECONDS):
+        while True:
+            if await _json(client, "/readyz") == (200, {"status": "ok"}):
+                break
+            await asyncio.sleep(0.1)
+    await client.close()

@@ -171,3 +171,31 @@ async def test_repeated_credential_headers_are_unauthorized(
     for _ in range(2):
         with pytest.raises(Unauthorized):
             await auth.require(CIMultiDict(headers), VIEW_LIVECHAT_MANAGER)
+
+
+async def test_a_login_token_expires_exactly_at_issue_plus_the_expiration(
+    db: Any, mongo_client: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    issued = datetime(2026, 1, 1, tzinfo=UTC)
+    await db.users.insert_one(user("manager", [login_token("manager-token", when=issued)]))
+    await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
+    expiry = issued + timedelta(days=90)  # Accounts_LoginExpiration's default
+    now = [expiry - timedelta(microseconds=1)]
+    mongo = Mongo(mongo_client, Settings(mongo_database="rocketchat"), Metrics())
+    workspace = WorkspaceSettings(mongo, RocketChatOverrides(), ttl_seconds=0)
+    cached = Authenticator(mongo, workspace, ttl_seconds=3600, now=lambda: now[0])
+    fresh = Authenticator(mongo, workspace, ttl_seconds=0, now=lambda: now[0])
+    assert (await cached.require(MANAGER, VIEW_LIVECHAT_MANAGER)).expires_at == expiry
+    assert (await fresh.authenticate(MANAGER)).user_id == "manager"
+
+    # Meteor's rule, which Rocket.Chat's login follows: expired once now >= when + days. The
+    # cached grant and a fresh check draw the line at the same instant.
+    now[0] = expiry
+    with pytest.raises(Unauthorized):
+        await cached.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    with pytest.raises(Unauthorized):
+        await fresh.require(MANAGER, VIEW_LIVECHAT_MANAGER)
+    with pytest.raises(Unauthorized):
+        await fresh.authenticate(MANAGER)

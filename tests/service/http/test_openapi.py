@@ -7,12 +7,17 @@ import pytest
 from aiohttp.test_utils import TestClient
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
+from pymongo.errors import ExecutionTimeout
 
+from service.app import create_app
+from service.core.db import motor_client
 from service.embedded import generate_demo_data
 from service.http.openapi import ERROR_EXAMPLES, openapi_spec, report_example
 from service.rocketchat.reports import REPORTS
 from service.routes import ROUTES
+from service.settings import Settings
 from tests.factories import AGENT, MANAGER, seed_auth
+from tests.service.core.test_db_failure import closed_port
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +85,105 @@ def test_success_example_is_a_valid_response(report: Any) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(ERROR_EXAMPLES))
-def test_error_examples_match_their_schemas_and_the_sent_bodies(name: str) -> None:
+def test_error_examples_match_their_schemas(name: str) -> None:
     schema, body = ERROR_EXAMPLES[name]
     assert schema().validate(body) == {}
     assert set(body) == set(schema().fields)
 
 
-def test_error_examples_in_the_document_are_the_bodies_we_send(document: dict[str, Any]) -> None:
-    operation = document["paths"]["/api/v1/livechat/analytics/departments/amount-of-chats"]["get"]
-    unauthorized = operation["responses"]["401"]["content"]["application/json"]["examples"]
-    assert unauthorized["unauthorized"]["value"] == ERROR_EXAMPLES["unauthorized"][1]
+class _TimingOut:
+    """A database client on which every aggregation ends as MongoDB ends one that ran past
+    maxTimeMS (error code 50); everything else goes on to the in-process database."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getitem__(self, name: str) -> Any:
+        database = self._client[name]
+
+        class Database:
+            def get_collection(self, collection: str, **options: Any) -> Any:
+                real = database.get_collection(collection, **options)
+
+                class Collection:
+                    def __getattr__(self, attribute: str) -> Any:
+                        return getattr(real, attribute)
+
+                    def aggregate(self, *args: Any, **kwargs: Any) -> Any:
+                        return self
+
+                    async def to_list(self, length: Any) -> Any:
+                        raise ExecutionTimeout("operation exceeded time limit", 50)
+
+                return Collection()
+
+        return Database()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+@pytest.fixture
+async def answers(aiohttp_client: Any, mongo_client: Any, db: Any) -> Any:
+    """`await answers(path, example_name)`: the real (status, body) the app sends for the case
+    each documented error example stands for."""
+    await seed_auth(db)
+    healthy: TestClient = await aiohttp_client(
+        create_app(
+            Settings(mongo_database="rocketchat", result_cache_ttl_seconds=0),
+            client_factory=lambda _: mongo_client,
+        )
+    )
+    unreachable: TestClient = await aiohttp_client(
+        create_app(
+            Settings(
+                mongo_url=f"mongodb://127.0.0.1:{closed_port()}/rocketchat",
+                server_selection_timeout_ms=200,
+            ),
+            client_factory=motor_client,
+        )
+    )
+    timing_out: TestClient = await aiohttp_client(
+        create_app(
+            Settings(mongo_database="rocketchat", result_cache_ttl_seconds=0),
+            client_factory=lambda _: _TimingOut(mongo_client),
+        )
+    )
+    window = {"start": "2026-09-01", "end": "2026-09-30"}
+    cases: dict[str, tuple[TestClient, dict[str, str], dict[str, str]]] = {
+        "missingStart": (healthy, {"end": "2026-09-30"}, MANAGER),
+        "unknownParameter": (healthy, {**window, "colour": "red"}, MANAGER),
+        "invalidDate": (healthy, {**window, "start": "someday"}, MANAGER),
+        "unauthorized": (healthy, window, {}),
+        "forbidden": (healthy, window, AGENT),
+        "unavailable": (unreachable, window, MANAGER),
+        "timeout": (timing_out, window, MANAGER),
+    }
+
+    async def answer(path: str, name: str) -> tuple[int, Any]:
+        client, params, headers = cases[name]
+        response = await client.get(path, params=params, headers=headers)
+        assert response.content_type == "application/json"
+        return response.status, await response.json()
+
+    return answer
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+async def test_every_documented_error_example_is_the_body_the_app_sends(
+    document: dict[str, Any], answers: Any, report: Any
+) -> None:
+    path = f"/api/v1/livechat/analytics/departments/{report.name}"
+    documented = {
+        (status, name): example["value"]
+        for status, response in document["paths"][path]["get"]["responses"].items()
+        if status != "200"
+        for name, example in response["content"]["application/json"]["examples"].items()
+    }
+    # Every error a report can answer with is documented by an example.
+    assert {status for status, _ in documented} == {"400", "401", "403", "503", "504"}
+    for (status, name), example in sorted(documented.items()):
+        assert await answers(path, name) == (int(status), example), name
 
 
 def _validator(document: dict[str, Any], schema: dict[str, Any]) -> OAS30Validator:
@@ -221,6 +315,7 @@ def test_our_own_api_documents_its_parameters_enums_and_cookies(document: dict[s
     scorecard = document["paths"]["/livechat-analytics/api/v1/scorecard"]["get"]
     timeseries = document["paths"]["/livechat-analytics/api/v1/timeseries"]["get"]
     common = {"start", "end", "timezone", "departmentId", "format"}
+
     def query(operation: dict[str, Any]) -> set[str]:
         return {p["name"] for p in operation["parameters"] if p["in"] == "query"}
 

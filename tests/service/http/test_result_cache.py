@@ -172,3 +172,31 @@ async def test_an_answer_larger_than_the_budget_is_served_but_not_kept() -> None
     assert await cache.get_or_compute("big", _value(5_000)) == b"x" * 5_000
     assert len(cache) == 1  # the big one was not kept, and did not evict the small one
     assert await cache.get_or_compute("big", _value(7)) == b"x" * 7
+
+
+async def test_every_lookup_is_observed_as_a_hit_or_a_miss() -> None:
+    seen: list[bool] = []
+    cache: ResultCache[int] = ResultCache(ttl_seconds=30, max_entries=10, observe=seen.append)
+    compute = CountingCompute()
+    compute.release.clear()
+    # One miss computes; the two callers that join it are hits (they cost no aggregation).
+    waiters = [asyncio.create_task(cache.get_or_compute("k", compute)) for _ in range(3)]
+    await asyncio.sleep(0)
+    compute.release.set()
+    assert await asyncio.gather(*waiters) == [1, 1, 1]
+    assert await cache.get_or_compute("k", compute) == 1  # the stored answer: a hit
+    assert seen == [False, True, True, True]
+
+    disabled_seen: list[bool] = []
+    disabled: ResultCache[int] = ResultCache(0, 10, observe=disabled_seen.append)
+    await disabled.get_or_compute("k", compute)
+    await disabled.get_or_compute("k", compute)
+    assert disabled_seen == [False, False]
+
+
+@pytest.mark.parametrize(("ttl", "entries"), [(30, 0), (0, 10), (-1, 10)])
+async def test_no_entries_or_no_ttl_caches_nothing(ttl: float, entries: int) -> None:
+    cache: ResultCache[int] = ResultCache(ttl_seconds=ttl, max_entries=entries)
+    compute = CountingCompute()
+    assert [await cache.get_or_compute("k", compute) for _ in range(2)] == [1, 2]
+    assert len(cache) == 0

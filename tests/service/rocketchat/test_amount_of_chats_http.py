@@ -134,6 +134,8 @@ async def get(
         ({**WINDOW, "offset": "-1"}, invalid_params("must be >= 0")),
         ({**WINDOW, "count": "-5"}, invalid_params("must be >= 0")),
         ({**WINDOW, "offset": "1e300"}, invalid_params("must be <= 9007199254740991")),
+        # The first integer past JavaScript's Number.MAX_SAFE_INTEGER (the largest is a 200).
+        ({**WINDOW, "offset": "9007199254740992"}, invalid_params("must be <= 9007199254740991")),
         ([("start", START), ("start", START), ("end", END)], invalid_params("must be string")),
         (
             [*WINDOW.items(), ("departmentId", "a"), ("departmentId", "b")],
@@ -144,6 +146,11 @@ async def get(
             invalid_params("must be string"),
         ),
         ([*WINDOW.items(), ("count", "1"), ("count", "2")], invalid_params("must be number")),
+        # Ajv reports unknown properties before a bad value, whatever the parameters' order.
+        (
+            [*WINDOW.items(), ("departmentId", "a"), ("departmentId", "b"), ("foo", "1")],
+            invalid_params("must NOT have additional properties"),
+        ),
         ({"start": "yesterday", "end": END}, invalid_date("start")),
         ({"start": START, "end": "2026-13-01"}, invalid_date("end")),
         ({"start": "", "end": ""}, invalid_date("start")),
@@ -393,6 +400,19 @@ async def test_empty_window_is_an_empty_answer(client: TestClient) -> None:
     params = {"start": "2020-01-01", "end": "2020-01-31", "answered": "true", "offset": "3"}
     empty = {"departments": [], "count": 0, "offset": 3, "total": 0, "success": True}
     assert await get(client, params) == (200, empty)
+
+
+async def test_the_largest_safe_offset_is_accepted(
+    client: TestClient, rooms: list[dict[str, Any]]
+) -> None:
+    largest = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER; one more is a 400 (above)
+    params = {**WINDOW, "answered": "true", "offset": str(largest)}
+    total = len(oracle.amount_of_chats(rooms, START_AT, END_AT, answered=True))
+    assert total > 0
+    assert await get(client, params) == (
+        200,
+        {"departments": [], "count": 0, "offset": largest, "total": total, "success": True},
+    )
 
 
 @pytest.mark.parametrize("size", [1, 2, 3])
