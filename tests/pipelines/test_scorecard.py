@@ -25,7 +25,9 @@ from pipelines import (
 from pipelines.calendar import Window
 from pipelines.params import Page, ReportParams
 from pipelines.stages import read_page
-from tests.pipelines.test_department_reports import END, START, _workspace
+from tests.factories import WINDOW_END as END
+from tests.factories import WINDOW_START as START
+from tests.factories import workspaces
 
 CURRENT = Window(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
 PREVIOUS = Window(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 31, tzinfo=UTC))
@@ -161,13 +163,13 @@ DROP_INS = {
 def _closed_after_created(room: dict[str, Any]) -> dict[str, Any]:
     # Rocket.Chat closes a room after creating it; the scorecard relies on it to bound `ts` on
     # both sides for the closed-chat metrics (EXTENSIONS.md, "Cost").
-    if "closedAt" in room:
+    if isinstance(room.get("closedAt"), datetime) and isinstance(room.get("ts"), datetime):
         return {**room, "closedAt": max(room["closedAt"], room["ts"])}
     return room
 
 
 @settings(max_examples=30, deadline=None)
-@given(workspace=_workspace(), subset=st.sampled_from([None, ("d1",), ("d2", "d3", "nowhere")]))
+@given(workspace=workspaces(), subset=st.sampled_from([None, ("d1",), ("d2", "d3", "nowhere")]))
 def test_on_random_rooms_every_value_is_the_drop_in_reports(
     workspace: tuple[list[dict[str, Any]], list[dict[str, Any]]],
     subset: tuple[str, ...] | None,
