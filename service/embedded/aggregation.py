@@ -22,7 +22,9 @@ Here, for a read-only collection (the embedded backend never writes after seedin
   skips mongomock's per-document date conversion, which would give back the same values;
 - a `$group` computes each document's key once (mongomock computes it twice and sorts every
   document by it, in BSON order) and sorts only the distinct keys, where the groups are sure
-  to be mongomock's; mongomock's own handler everywhere else;
+  to be mongomock's; mongomock's own handler everywhere else. The time series' keys (a
+  balanced `$cond` tree of date comparisons on `ts`, alone or with the department) are
+  evaluated by compiled Python where the answer is sure, by mongomock's parser elsewhere;
 - every other stage is mongomock's own handler, in order.
 
 The pipelines are the ones MongoDB runs: nothing here changes a stage. Tests compare every report,
@@ -96,6 +98,89 @@ def _group_key(key: Any, document: Any) -> Any:
         return _parse_expression(key, document, ignore_missing_keys=True)
     except KeyError:
         return None
+
+
+class _Unsure(Exception):
+    """A compiled key cannot tell this document's key: mongomock's parser must."""
+
+
+Compiled = Callable[[Any], Any]
+
+
+def _compiled(expression: Any) -> Compiled | None:
+    """A fast stand-in for mongomock's parser on the few `$group` key shapes our pipelines use
+    (a top-level field, `$literal`, `$ifNull` with a null fallback, a `$cond` on `$lt` with a
+    date, a document of those: the time series' bucket tree and its compound key), or None.
+
+    It answers only where mongomock's parser surely gives the same value, and raises `_Unsure`
+    elsewhere (a missing field, a value that is not a naive date where one is compared).
+    """
+    if type(expression) is str:
+        field = expression[1:]
+        if not expression.startswith("$") or field.startswith("$") or "." in field:
+            return None
+
+        def read(document: Any) -> Any:
+            if type(document) is not dict or field not in document:
+                raise _Unsure
+            return document[field]
+
+        return read
+    if type(expression) is not dict or not expression:
+        return None
+    operators = [key for key in expression if key.startswith("$")]
+    if not operators:  # a document: each field's value, in order
+        parts = {key: _compiled(value) for key, value in expression.items()}
+        known = {key: part for key, part in parts.items() if part is not None}
+        if len(known) != len(parts):
+            return None
+        return lambda document: {key: part(document) for key, part in known.items()}
+    if len(expression) != 1:
+        return None
+    operator, options = next(iter(expression.items()))
+    if operator == "$literal" and type(options) in _EXACT_TYPES - {datetime, ObjectId}:
+        return lambda document: options
+    if operator == "$ifNull" and type(options) is list and len(options) == 2:
+        value = _compiled(options[0])
+        if value is None or options[1] is not None:
+            return None
+        return value  # a null value, or the null fallback: null either way
+    if operator == "$cond" and type(options) is list and len(options) == 3:
+        condition, when_true, when_false = options
+        if type(condition) is not dict or list(condition) != ["$lt"]:
+            return None
+        operands = condition["$lt"]
+        if type(operands) is not list or len(operands) != 2:
+            return None
+        bound = operands[1]
+        value, yes, no = _compiled(operands[0]), _compiled(when_true), _compiled(when_false)
+        if value is None or yes is None or no is None:
+            return None
+        if type(bound) is not datetime or bound.tzinfo is not None:
+            return None
+
+        def choose(document: Any) -> Any:
+            moment = value(document)
+            if type(moment) is not datetime or moment.tzinfo is not None:
+                raise _Unsure  # mongomock's BSON comparison across types decides
+            return yes(document) if moment < bound else no(document)
+
+        return choose
+    return None
+
+
+def _group_keys(key: Any, documents: list[Any]) -> list[Any]:
+    """Every document's `$group` key: compiled where it can be, else mongomock's."""
+    compiled = _compiled(key)
+    if compiled is None:
+        return [_group_key(key, d) for d in documents]
+    keys = []
+    for document in documents:
+        try:
+            keys.append(compiled(document))
+        except _Unsure:
+            keys.append(_group_key(key, document))
+    return keys
 
 
 def _is_facet(options: Any) -> bool:
@@ -319,7 +404,7 @@ class Engine:
         key = options.get("_id")
         if not key:  # one group of everything: nothing to sort
             return self._run({"$group": options}, documents)
-        keys = [_group_key(key, d) for d in documents]
+        keys = _group_keys(key, documents)
         groups: dict[Any, list[int]] = {}
         try:
             for position, value in enumerate(keys):

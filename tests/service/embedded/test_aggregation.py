@@ -250,6 +250,8 @@ BASE = datetime(2026, 1, 1, tzinfo=UTC)
 # Boundary instants, including two that differ below mongomock's millisecond precision.
 INSTANTS = [BASE + timedelta(hours=h) for h in range(4)] + [BASE + timedelta(microseconds=400)]
 
+BUCKET = timeseries.bucket_of("$ts", [timeseries.naive_utc(i) for i in sorted(INSTANTS)[1:]])
+
 ROOM_IDS = [f"r{n}" for n in range(4)]
 OBJECT_IDS = [ObjectId(f"{n:024x}") for n in range(2)]
 odd = st.one_of(
@@ -303,6 +305,9 @@ stages = st.lists(
         # Keys of every kind: 1, 1.0 and True, lists, dicts, missing; compound keys.
         st.just({"$group": {"_id": "$v", "n": {"$sum": 1}, "ids": {"$push": "$_id"}}}),
         st.just({"$group": {"_id": {"d": "$departmentId", "v": "$v"}, "n": {"$sum": "$v"}}}),
+        # The time series' keys: a `$cond` tree of dates on `ts` (of any type here, or missing).
+        st.just({"$group": {"_id": BUCKET, "n": {"$sum": 1}}}),
+        st.just({"$group": {"_id": {"d": {"$ifNull": ["$departmentId", None]}, "b": BUCKET}}}),
         st.just({"$sort": {"_id": 1}}),
     ),
     max_size=4,
@@ -346,3 +351,22 @@ def test_random_documents_and_stages_give_mongomocks_rows(
 
     expected = outcome(lambda: list(database["messages"].aggregate(copy.deepcopy(pipeline))))
     assert outcome(lambda: Engine(database).aggregate("messages", pipeline)) == expected
+
+
+@pytest.mark.parametrize(
+    "key",
+    [BUCKET, {"d": {"$ifNull": ["$departmentId", None]}, "b": BUCKET}, "$departmentId"],
+    ids=["bucket", "department-and-bucket", "department"],
+)
+def test_group_keys_of_the_time_series_give_mongomocks_rows(key: Any) -> None:
+    """Every boundary instant (a document on one is in the later bucket), the instant below
+    mongomock's precision, and `ts` or `departmentId` of other types or missing."""
+    values = [*INSTANTS, None, 0, "2026-01-01", [INSTANTS[1]], {"x": 1}]
+    messages = [
+        {"_id": f"m{n}", "ts": v, "departmentId": f"d{n % 3}"} for n, v in enumerate(values)
+    ]
+    messages += [{"_id": "no-ts", "departmentId": None}, {"_id": "nothing", "ts": INSTANTS[2]}]
+    database = seeded({"messages": messages})
+    pipeline = [{"$group": {"_id": key, "n": {"$sum": 1}, "ids": {"$push": "$_id"}}}]
+    expected = list(database["messages"].aggregate(copy.deepcopy(pipeline)))
+    assert Engine(database).aggregate("messages", pipeline) == expected
