@@ -3,7 +3,8 @@
 mongomock's `Collection.aggregate` deep-copies the whole collection, then its `$match`
 re-converts every document's dates (already converted when they were stored) before filtering,
 and its `$lookup` scans the foreign collection once per input document. On the demo data that
-made a report 0.4-0.6 s and total-transferred-chats several seconds, all on the event loop.
+made a report 0.4-0.6 s and total-transferred-chats several seconds, all on the event loop; our
+own scorecard (a `$facet` of sixteen branches, twice with `compare=previous`) took seconds more.
 
 Here, for a read-only collection (the embedded backend never writes after seeding):
 - the leading `$match` stages run on the stored documents, and only the survivors are copied.
@@ -14,10 +15,20 @@ Here, for a read-only collection (the embedded backend never writes after seedin
 - a `$lookup` on the foreign `_id` with a string or ObjectId value is a dictionary lookup
   (`_id` is unique and never an array, so `{_id: value}` matches that one document or none);
   any other `$lookup` goes to mongomock's own handler;
+- a `$facet` runs each branch through this same path (mongomock's would run every branch's
+  `$match` over every document, converting each document's dates again); branches opening with
+  the same `$match` (the scorecard's by-department and total branches) share its survivors;
+- a `$match` on documents still in stored form (copies of stored documents, joined or unwound)
+  skips mongomock's per-document date conversion, which would give back the same values;
+- a `$group` computes each document's key once (mongomock computes it twice and sorts every
+  document by it, in BSON order) and sorts only the distinct keys, where the groups are sure
+  to be mongomock's; mongomock's own handler everywhere else. The time series' keys (a
+  balanced `$cond` tree of date comparisons on `ts`, alone or with the department) are
+  evaluated by compiled Python where the answer is sure, by mongomock's parser elsewhere;
 - every other stage is mongomock's own handler, in order.
 
-The pipelines are the ones MongoDB runs: nothing here changes a stage. Tests compare every report
-with mongomock's plain `aggregate` on the demo data.
+The pipelines are the ones MongoDB runs: nothing here changes a stage. Tests compare every report,
+the scorecard and the time series with mongomock's plain `aggregate` on the demo data.
 """
 
 import bisect
@@ -41,6 +52,11 @@ _process_pipeline: Callable[[Any, Any, Any, Any], Iterable[Any]] = (
 )
 _value_by_dot: Callable[[Any, str], Any] = helpers.get_value_by_dot
 _mongomock_lookup: Callable[[Any, Any, Any], Any] = mongomock_aggregate._handle_lookup_stage
+_parse_expression: Callable[..., Any] = mongomock_aggregate._parse_expression
+_accumulate_group: Callable[[Any, list[Any]], dict[str, Any]] = (
+    mongomock_aggregate._accumulate_group
+)
+_BsonComparable: Callable[[Any], Any] = filtering.BsonComparable
 
 # The `(t, ts)` index: the fields every report's first `$match` names (those of Rocket.Chat's
 # `{t: 1, ts: 1}` index on rooms; transfers filter messages on the same two). Only documents whose
@@ -50,6 +66,129 @@ TIME_FIELD = "ts"
 _RANGE_OPERATORS = frozenset({"$gte", "$gt", "$lte", "$lt"})
 # Values that `{_id: value}` matches by plain equality: only the document whose `_id` equals it.
 _HASHED_ID_TYPES = (str, ObjectId)
+
+
+# Stages after which documents that were in mongomock's stored form still are: they pass on,
+# drop or reorder documents, join copies of stored documents, or unwind (deep-copy) them.
+_KEEPS_STORED_FORM = frozenset({"$match", "$lookup", "$unwind", "$sort", "$skip", "$limit"})
+# Group keys whose `==` is exact and whose hash agrees with it; a `float` is one unless NaN.
+_EXACT_TYPES = frozenset({str, int, bool, type(None), datetime, ObjectId})
+
+
+class _Inexact(Exception):
+    """A group key outside `_EXACT_TYPES` (and dicts and lists of them)."""
+
+
+def _exact(value: Any) -> Any:
+    """A hashable stand-in for `value` that equals another's only when both are the same types
+    and values throughout (so `1`, `1.0` and `True` differ, and dicts' key order counts)."""
+    kind = type(value)
+    if kind in _EXACT_TYPES or (kind is float and value == value):
+        return (kind, value)
+    if kind is dict:
+        return (dict, tuple((key, _exact(item)) for key, item in value.items()))
+    if kind is list:
+        return (list, tuple(_exact(item) for item in value))
+    raise _Inexact
+
+
+def _group_key(key: Any, document: Any) -> Any:
+    """A document's `$group` key, as mongomock's `$group` computes it."""
+    try:
+        return _parse_expression(key, document, ignore_missing_keys=True)
+    except KeyError:
+        return None
+
+
+class _Unsure(Exception):
+    """A compiled key cannot tell this document's key: mongomock's parser must."""
+
+
+Compiled = Callable[[Any], Any]
+
+
+def _compiled(expression: Any) -> Compiled | None:
+    """A fast stand-in for mongomock's parser on the few `$group` key shapes our pipelines use
+    (a top-level field, `$literal`, `$ifNull` with a null fallback, a `$cond` on `$lt` with a
+    date, a document of those: the time series' bucket tree and its compound key), or None.
+
+    It answers only where mongomock's parser surely gives the same value, and raises `_Unsure`
+    elsewhere (a missing field, a value that is not a naive date where one is compared).
+    """
+    if type(expression) is str:
+        field = expression[1:]
+        if not expression.startswith("$") or field.startswith("$") or "." in field:
+            return None
+
+        def read(document: Any) -> Any:
+            if type(document) is not dict or field not in document:
+                raise _Unsure
+            return document[field]
+
+        return read
+    if type(expression) is not dict or not expression:
+        return None
+    operators = [key for key in expression if key.startswith("$")]
+    if not operators:  # a document: each field's value, in order
+        parts = {key: _compiled(value) for key, value in expression.items()}
+        known = {key: part for key, part in parts.items() if part is not None}
+        if len(known) != len(parts):
+            return None
+        return lambda document: {key: part(document) for key, part in known.items()}
+    if len(expression) != 1:
+        return None
+    operator, options = next(iter(expression.items()))
+    if operator == "$literal" and type(options) in _EXACT_TYPES - {datetime, ObjectId}:
+        return lambda document: options
+    if operator == "$ifNull" and type(options) is list and len(options) == 2:
+        value = _compiled(options[0])
+        if value is None or options[1] is not None:
+            return None
+        return value  # a null value, or the null fallback: null either way
+    if operator == "$cond" and type(options) is list and len(options) == 3:
+        condition, when_true, when_false = options
+        if type(condition) is not dict or list(condition) != ["$lt"]:
+            return None
+        operands = condition["$lt"]
+        if type(operands) is not list or len(operands) != 2:
+            return None
+        bound = operands[1]
+        value, yes, no = _compiled(operands[0]), _compiled(when_true), _compiled(when_false)
+        if value is None or yes is None or no is None:
+            return None
+        if type(bound) is not datetime or bound.tzinfo is not None:
+            return None
+
+        def choose(document: Any) -> Any:
+            moment = value(document)
+            if type(moment) is not datetime or moment.tzinfo is not None:
+                raise _Unsure  # mongomock's BSON comparison across types decides
+            return yes(document) if moment < bound else no(document)
+
+        return choose
+    return None
+
+
+def _group_keys(key: Any, documents: list[Any]) -> list[Any]:
+    """Every document's `$group` key: compiled where it can be, else mongomock's."""
+    compiled = _compiled(key)
+    if compiled is None:
+        return [_group_key(key, d) for d in documents]
+    keys = []
+    for document in documents:
+        try:
+            keys.append(compiled(document))
+        except _Unsure:
+            keys.append(_group_key(key, document))
+    return keys
+
+
+def _is_facet(options: Any) -> bool:
+    """`{title: [stage, ...], ...}`: the shape mongomock's `$facet` runs."""
+    return isinstance(options, dict) and all(
+        isinstance(branch, list) and all(isinstance(stage, dict) and stage for stage in branch)
+        for branch in options.values()
+    )
 
 
 def _is_date_range(condition: Mapping[str, Any]) -> bool:
@@ -192,19 +331,99 @@ class Engine:
         stored, used = _leading_matches(table, pipeline)
         rest = pipeline[used:]
         if rest and list(rest[0]) == ["$group"]:
-            # mongomock's `$group` only reads its input, and its output (a row per group) is
-            # copied, since an accumulator such as `$first` may hand back a stored sub-document:
-            # the stored documents need no copy.
-            documents = self._run(rest[0], stored)
-            documents = [copy_document(d) for d in documents]
-            rest = rest[1:]
-        else:
-            documents = [copy_document(d) for d in stored]
-        for stage in rest:
-            if list(stage) == ["$lookup"] and self._lookup(documents, stage["$lookup"]):
-                continue
-            documents = self._run(stage, documents)
+            # `$group` only reads its input, and its output (a row per group) is copied, since
+            # an accumulator such as `$first` may hand back a stored sub-document: the stored
+            # documents need no copy.
+            documents = [copy_document(d) for d in self._group(rest[0]["$group"], stored)]
+            return self._pipeline(rest[1:], documents, stored_form=False)
+        return self._pipeline(rest, [copy_document(d) for d in stored], stored_form=True)
+
+    def _pipeline(
+        self, stages: Sequence[Mapping[str, Any]], documents: list[Any], *, stored_form: bool
+    ) -> list[Any]:
+        """`stages` over `documents` (which they may change, as mongomock's handlers do).
+
+        `stored_form`: every document is still in the form mongomock stores (and its `$match`
+        converts to): copies of stored documents, perhaps joined to or unwound from other stored
+        documents. A `$match` on them may skip mongomock's per-document conversion, which gives
+        back the same values; any stage outside `_KEEPS_STORED_FORM` ends that.
+        """
+        for stage in stages:
+            operators = list(stage)
+            operator = operators[0] if len(operators) == 1 else None
+            options: Any = stage[operator] if operator is not None else None
+            if operator == "$match" and stored_form:
+                spec = _as_stored(options)
+                documents = [d for d in documents if _filter_applies(spec, d)]
+            elif (
+                operator == "$lookup"
+                and isinstance(options, Mapping)
+                and self._lookup(documents, options)
+            ):
+                pass
+            elif operator == "$group" and isinstance(options, Mapping):
+                documents = self._group(options, documents)
+            elif operator == "$facet" and _is_facet(options):
+                documents = [self._facet(options, documents, stored_form=stored_form)]
+            else:
+                documents = self._run(stage, documents)
+            stored_form = stored_form and operator in _KEEPS_STORED_FORM
         return documents
+
+    def _facet(
+        self, options: Mapping[str, list[Any]], documents: list[Any], *, stored_form: bool
+    ) -> dict[str, list[Any]]:
+        """As mongomock's `$facet`: every branch runs on the same input documents. Branches
+        that open with the same `$match` (a metric's by-department and total branches) share
+        its survivors, each in a list of its own."""
+        opened: dict[str, list[Any]] = {}
+        out = {}
+        for title, branch in options.items():
+            head = branch[0] if branch else {}
+            if stored_form and list(head) == ["$match"]:
+                spec = _as_stored(head["$match"])
+                survivors = opened.get(repr(spec))
+                if survivors is None:
+                    survivors = [d for d in documents if _filter_applies(spec, d)]
+                    opened[repr(spec)] = survivors
+                out[title] = self._pipeline(branch[1:], list(survivors), stored_form=True)
+            else:
+                out[title] = self._pipeline(branch, documents, stored_form=stored_form)
+        return out
+
+    def _group(self, options: Mapping[str, Any], documents: list[Any]) -> list[Any]:
+        """mongomock's `$group`, with each document's key computed once and only the distinct
+        keys sorted; mongomock's own handler whenever the rows could differ.
+
+        mongomock sorts the documents by key (BSON order, stable) and cuts the sorted list
+        where `==` between neighbouring keys fails. When the distinct keys are values whose
+        `==` is exact (no NaN, no 1 == 1.0 == True), sort strictly and no two neighbours are
+        `==`, its groups are exactly the documents of each distinct key, in input order, and
+        its rows follow the keys' order: that is what is built here.
+        """
+        key = options.get("_id")
+        if not key:  # one group of everything: nothing to sort
+            return self._run({"$group": options}, documents)
+        keys = _group_keys(key, documents)
+        groups: dict[Any, list[int]] = {}
+        try:
+            for position, value in enumerate(keys):
+                groups.setdefault(_exact(value), []).append(position)
+        except _Inexact:
+            return self._run({"$group": options}, documents)
+        firsts = [keys[positions[0]] for positions in groups.values()]
+        order = sorted(range(len(firsts)), key=lambda n: _BsonComparable(firsts[n]))
+        for before, after in itertools.pairwise(order):
+            a, b = firsts[before], firsts[after]
+            if not _BsonComparable(a) < _BsonComparable(b) or a == b:
+                return self._run({"$group": options}, documents)
+        members = list(groups.values())
+        rows = []
+        for n in order:
+            row = _accumulate_group(options, [documents[p] for p in members[n]])
+            row["_id"] = firsts[n]
+            rows.append(row)
+        return rows
 
     def _run(self, stage: Mapping[str, Any], documents: list[Any]) -> list[Any]:
         """One stage through mongomock's own handler."""

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import mongomock
 import pytest
@@ -19,6 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mongomock import helpers
 
+from pipelines import metrics, scorecard, timeseries
+from pipelines.calendar import Window, buckets
 from pipelines.params import Page, ReportParams
 from service.embedded import generate_demo_data
 from service.embedded.aggregation import Engine
@@ -71,6 +74,81 @@ def test_every_report_gives_mongomocks_rows_on_the_demo_data(demo: Any, report: 
         pipeline = report.build(params)
         expected = list(demo[report.collection].aggregate(copy.deepcopy(pipeline)))
         assert engine.aggregate(report.collection, pipeline) == expected, params
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+LAST_30_DAYS = Window(NOW - timedelta(days=30), NOW)
+PREVIOUS_30_DAYS = Window(NOW - timedelta(days=61), NOW - timedelta(days=31))
+
+
+def _scorecard(**changes: Any) -> scorecard.ScorecardParams:
+    values: dict[str, Any] = {
+        "window": LAST_30_DAYS,
+        "previous": PREVIOUS_30_DAYS,
+        "timezone": "Europe/Berlin",
+        "metrics": metrics.NAMES,
+        "department_ids": None,
+        "inactivity_timeout": 3600,
+        **changes,
+    }
+    return scorecard.ScorecardParams(**values)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"previous": None, "metrics": ("abandonedPercentage", "chats")},
+        {"department_ids": "chosen"},
+        {"window": Window(NOW, NOW - timedelta(days=10)), "previous": None},
+    ],
+    ids=["compare", "two-metrics", "departments", "empty"],
+)
+def test_the_scorecards_aggregations_give_mongomocks_rows(
+    demo: Any, changes: dict[str, Any]
+) -> None:
+    if changes.get("department_ids") == "chosen":
+        changes = {**changes, "department_ids": tuple(sorted(map(str, _department_ids(demo))))}
+    engine = Engine(demo)
+    queries = scorecard.build(_scorecard(**changes))
+    assert queries
+    for query in queries:
+        expected = list(demo[query.collection].aggregate(copy.deepcopy(query.stages)))
+        assert engine.aggregate(query.collection, query.stages) == expected, query
+
+
+def _series(
+    metric: str, interval: str, split: bool, department_ids: tuple[str, ...] | None = None
+) -> timeseries.TimeseriesParams:
+    window = LAST_30_DAYS if interval != "hour" else Window(NOW - timedelta(days=2), NOW)
+    return timeseries.TimeseriesParams(
+        window=window,
+        timezone="Europe/Berlin",
+        metric=metric,
+        interval=interval,
+        buckets=tuple(buckets(window.start, window.end, BERLIN, interval)),
+        split=split,
+        department_ids=department_ids,
+        inactivity_timeout=3600,
+    )
+
+
+@pytest.mark.parametrize("metric", metrics.NAMES)
+def test_every_metrics_time_series_gives_mongomocks_rows(demo: Any, metric: str) -> None:
+    engine = Engine(demo)
+    chosen = tuple(sorted(map(str, _department_ids(demo))))
+    buckets_with_rows = 0
+    for params in [
+        _series(metric, "day", split=True),
+        _series(metric, "week", split=False),
+        _series(metric, "hour", split=True, department_ids=chosen),
+    ]:
+        collection, stages = timeseries.build(params)
+        expected = list(demo[collection].aggregate(copy.deepcopy(stages)))
+        assert engine.aggregate(collection, stages) == expected, params
+        buckets_with_rows += len(expected[0]["total"])
+    if metric == "chats":  # the demo has rows in these windows: a real comparison
+        assert buckets_with_rows > 0
 
 
 def test_running_reports_leaves_the_stored_documents_as_they_were(demo: Any) -> None:
@@ -172,6 +250,8 @@ BASE = datetime(2026, 1, 1, tzinfo=UTC)
 # Boundary instants, including two that differ below mongomock's millisecond precision.
 INSTANTS = [BASE + timedelta(hours=h) for h in range(4)] + [BASE + timedelta(microseconds=400)]
 
+BUCKET = timeseries.bucket_of("$ts", [timeseries.naive_utc(i) for i in sorted(INSTANTS)[1:]])
+
 ROOM_IDS = [f"r{n}" for n in range(4)]
 OBJECT_IDS = [ObjectId(f"{n:024x}") for n in range(2)]
 odd = st.one_of(
@@ -222,10 +302,26 @@ stages = st.lists(
         st.just({"$unwind": {"path": "$room", "preserveNullAndEmptyArrays": True}}),
         st.just({"$group": {"_id": "$room.departmentId", "n": {"$sum": 1}, "f": {"$first": "$v"}}}),
         st.just({"$group": {"_id": "$t", "rows": {"$push": "$$ROOT"}}}),
+        # Keys of every kind: 1, 1.0 and True, lists, dicts, missing; compound keys.
+        st.just({"$group": {"_id": "$v", "n": {"$sum": 1}, "ids": {"$push": "$_id"}}}),
+        st.just({"$group": {"_id": {"d": "$departmentId", "v": "$v"}, "n": {"$sum": "$v"}}}),
+        # The time series' keys: a `$cond` tree of dates on `ts` (of any type here, or missing).
+        st.just({"$group": {"_id": BUCKET, "n": {"$sum": 1}}}),
+        st.just({"$group": {"_id": {"d": {"$ifNull": ["$departmentId", None]}, "b": BUCKET}}}),
         st.just({"$sort": {"_id": 1}}),
     ),
     max_size=4,
 )
+# A `$facet` of such stages, branches opening with the same `$match` among them.
+facet = st.dictionaries(
+    st.sampled_from(["a", "b", "c"]),
+    st.lists(
+        st.one_of(first_match.map(lambda m: {"$match": m}), st.just({"$match": {"t": "l"}})),
+        max_size=1,
+    ).flatmap(lambda head: stages.map(lambda tail: head + tail)),
+    min_size=1,
+    max_size=3,
+).map(lambda branches: {"$facet": branches})
 
 
 @settings(max_examples=150, deadline=None)
@@ -235,15 +331,17 @@ stages = st.lists(
     rooms=st.one_of(documents(st.sampled_from([*ROOM_IDS, *OBJECT_IDS])), documents(ids)),
     leading=st.lists(first_match.map(lambda m: {"$match": m}), max_size=2),
     rest=stages,
+    last=st.lists(facet, max_size=1),
 )
 def test_random_documents_and_stages_give_mongomocks_rows(
     messages: list[dict[str, Any]],
     rooms: list[dict[str, Any]],
     leading: list[dict[str, Any]],
     rest: list[dict[str, Any]],
+    last: list[dict[str, Any]],
 ) -> None:
     database = seeded({"messages": messages, "rooms": rooms})
-    pipeline = [*leading, *rest]
+    pipeline = [*leading, *rest, *last]
 
     def outcome(run: Callable[[], list[Any]]) -> Any:
         try:
@@ -253,3 +351,22 @@ def test_random_documents_and_stages_give_mongomocks_rows(
 
     expected = outcome(lambda: list(database["messages"].aggregate(copy.deepcopy(pipeline))))
     assert outcome(lambda: Engine(database).aggregate("messages", pipeline)) == expected
+
+
+@pytest.mark.parametrize(
+    "key",
+    [BUCKET, {"d": {"$ifNull": ["$departmentId", None]}, "b": BUCKET}, "$departmentId"],
+    ids=["bucket", "department-and-bucket", "department"],
+)
+def test_group_keys_of_the_time_series_give_mongomocks_rows(key: Any) -> None:
+    """Every boundary instant (a document on one is in the later bucket), the instant below
+    mongomock's precision, and `ts` or `departmentId` of other types or missing."""
+    values = [*INSTANTS, None, 0, "2026-01-01", [INSTANTS[1]], {"x": 1}]
+    messages = [
+        {"_id": f"m{n}", "ts": v, "departmentId": f"d{n % 3}"} for n, v in enumerate(values)
+    ]
+    messages += [{"_id": "no-ts", "departmentId": None}, {"_id": "nothing", "ts": INSTANTS[2]}]
+    database = seeded({"messages": messages})
+    pipeline = [{"$group": {"_id": key, "n": {"$sum": 1}, "ids": {"$push": "$_id"}}}]
+    expected = list(database["messages"].aggregate(copy.deepcopy(pipeline)))
+    assert Engine(database).aggregate("messages", pipeline) == expected
