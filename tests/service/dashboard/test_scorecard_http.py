@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from service.embedded import generate_demo_data
 from service.keys import metrics_key
 from tests.conftest import BACKENDS, MakeClient
+from tests.dashboard_oracle import METRICS
 from tests.factories import MANAGER, room, seed_auth
 
 URL = "/livechat-analytics/api/v1/scorecard"
@@ -21,19 +22,6 @@ WINDOW = {
     "start": START_AT.isoformat().replace("+00:00", "Z"),
     "end": END_AT.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
 }
-METRICS = (
-    "chats",
-    "answeredChats",
-    "unansweredChats",
-    "averageChatDurationSeconds",
-    "averageServiceTimeSeconds",
-    "averageWaitingTimeSeconds",
-    "serviceTimeChats",
-    "totalServiceTimeSeconds",
-    "transferredChats",
-    "abandonedChats",
-    "abandonedPercentage",
-)
 # (drop-in report, its query, its row field) for each metric but `chats` (EXTENSIONS.md).
 DROP_IN_OF = {
     "answeredChats": ("amount-of-chats", {"answered": "true"}, "rooms"),
