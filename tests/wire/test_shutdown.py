@@ -62,7 +62,9 @@ class Service:
     async def refuses_connections(self) -> bool:
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, ConnectionResetError):
+            # A connect that races the listener's close is reset instead of refused: either way
+            # the closed listener took no new connection.
             return True
         writer.close()
         return False
