@@ -3,13 +3,17 @@
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 from aiohttp.test_utils import TestClient
 from bson import SON
+from prometheus_client.parser import text_string_to_metric_families
 
+from service.core.metrics import PREFIX
+from service.keys import metrics_key
 from tests.factories import MANAGER, room, seed_auth
 from tests.wire.server import SERVICE_APP_NAME
 
@@ -79,21 +83,45 @@ async def failpoint(client: Any, mode: Any, **data: Any) -> AsyncIterator[None]:
         await client.admin.command(SON([("configureFailPoint", "failCommand"), ("mode", "off")]))
 
 
-async def wait_for_aggregates(client: Any, count: int, within: float = 10.0) -> None:
-    """Until the server shows `count` of the service's aggregates in progress."""
+async def wait_for_in_flight(in_flight: Callable[[], Awaitable[int]], count: int,
+                             within: float = 10.0) -> None:  # fmt: skip
+    """Until the service has accepted `count` requests that have not been answered yet.
+
+    Asked of the service, not of the server: SecantusDB's `currentOp` lists every open
+    connection with the last command it ran, idle pooled ones included, so a connection that
+    finished an aggregate earlier looks like one in progress (real MongoDB lists only active
+    operations). Counting those let a test signal before its own requests had even connected.
+    With the `aggregate` failpoint armed, every accepted report request is held in MongoDB."""
     async with asyncio.timeout(within):
         while True:
-            operations = (await client.admin.command("currentOp")).get("inprog", [])
-            running = [
-                op
-                for op in operations
-                if op.get("op") == "aggregate"
-                and op.get("clientMetadata", {}).get("application", {}).get("name")
-                == SERVICE_APP_NAME
-            ]
-            if len(running) >= count:
+            if await in_flight() >= count:
                 return
             await asyncio.sleep(0.02)
+
+
+def in_flight_of(client: TestClient) -> Callable[[], Awaitable[int]]:
+    """The in-process service's count of requests in flight."""
+    metrics = client.server.app[metrics_key]
+
+    async def read() -> int:
+        return metrics.requests_in_flight
+
+    return read
+
+
+def in_flight_over_http(base: str) -> Callable[[], Awaitable[int]]:
+    """A service process's count of requests in flight, read from its /metrics (less the
+    /metrics request itself)."""
+
+    async def read() -> int:
+        async with aiohttp.ClientSession() as session, session.get(f"{base}/metrics") as answer:
+            text = await answer.text()
+        for family in text_string_to_metric_families(text):
+            if family.name == f"{PREFIX}_http_requests_in_flight":
+                return int(family.samples[0].value) - 1
+        raise AssertionError("the service's /metrics has no in-flight gauge")
+
+    return read
 
 
 async def timed_report(client: TestClient, **query: str) -> tuple[int, Any, float]:

@@ -30,11 +30,12 @@ from tests.wire.faults import (
     UNAVAILABLE,
     arm_failpoint,
     failpoint,
+    in_flight_of,
     seed,
     settle,
     timed_report,
     until_ok,
-    wait_for_aggregates,
+    wait_for_in_flight,
 )
 from tests.wire.server import TEST_APP_NAME, WireServer
 
@@ -161,7 +162,7 @@ async def test_mongodb_killed_mid_run_fails_fast_and_recovers_after_restart(
         )
         in_flight = [asyncio.ensure_future(timed_report(client, offset=str(n))) for n in range(3)]
         try:
-            await wait_for_aggregates(control, 3)
+            await wait_for_in_flight(in_flight_of(client), 3)
             # ... when it dies (and its failpoint with it).
             killed_at = time.monotonic()
             await asyncio.to_thread(own_server.kill)

@@ -22,9 +22,10 @@ from tests.wire.faults import (
     URL,
     arm_failpoint,
     failpoint,
+    in_flight_over_http,
     seed,
     settle,
-    wait_for_aggregates,
+    wait_for_in_flight,
 )
 from tests.wire.server import free_port
 
@@ -135,7 +136,7 @@ async def test_sigterm_lets_in_flight_requests_finish_and_refuses_new_connection
             for n, session in enumerate(sessions)
         ]
         try:
-            await wait_for_aggregates(backend.client, 3)
+            await wait_for_in_flight(in_flight_over_http(service.base), 3)
             signalled = time.monotonic()
             service.process.send_signal(signal.SIGTERM)
 
@@ -180,7 +181,7 @@ async def test_sigterm_exits_within_the_shutdown_timeout_when_a_request_is_stuck
     async with aiohttp.ClientSession() as session:
         stuck = asyncio.ensure_future(service.report(session))
         try:
-            await wait_for_aggregates(backend.client, 1)
+            await wait_for_in_flight(in_flight_over_http(service.base), 1)
             signalled = time.monotonic()
             service.process.send_signal(signal.SIGTERM)
 
