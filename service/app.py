@@ -8,7 +8,7 @@ from service.core.auth import Authenticator
 from service.core.db import ClientFactory, mongo_ctx, motor_client
 from service.core.metrics import Metrics
 from service.core.workspace import WorkspaceSettings
-from service.dashboard.handlers import security_headers
+from service.dashboard.handlers import PREFIX, SECURITY_HEADERS
 from service.dashboard.page import DemoSignIn, load_page
 from service.http import parser_errors
 from service.http.middleware import answer_middleware
@@ -73,7 +73,7 @@ def create_app(
     parser_errors.install()
     metrics = Metrics()
     app = web.Application(
-        middlewares=[answer_middleware(metrics, settings)],
+        middlewares=[answer_middleware(metrics, settings, (PREFIX, SECURITY_HEADERS))],
         handler_args={
             "max_line_size": MAX_REQUEST_LINE,
             "max_field_size": MAX_REQUEST_LINE,
@@ -87,5 +87,4 @@ def create_app(
     app.cleanup_ctx.append(mongo_ctx(client_factory))
     app.cleanup_ctx.append(_analytics_ctx)
     app.add_routes(ROUTES)
-    app.on_response_prepare.append(security_headers)
     return app

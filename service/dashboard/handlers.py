@@ -20,6 +20,7 @@ from service.keys import authenticator_key, mongo_key, result_cache_key, workspa
 PREFIX = "/livechat-analytics/"
 # The answer depends on all of these: the format negotiated from Accept, and who asks.
 VARY = {"Vary": "Accept, Cookie, X-User-Id, X-Auth-Token"}
+# On every answer under PREFIX, errors included (the answer middleware adds them).
 SECURITY_HEADERS = {
     # Only this origin's pages may embed or fetch-and-read these answers; no CORS is sent.
     "Cross-Origin-Resource-Policy": "same-origin",
@@ -100,9 +101,3 @@ def _endpoint(
 
 scorecard_handler = _endpoint("scorecard", schemas.load_scorecard, _scorecard)
 timeseries_handler = _endpoint("timeseries", schemas.load_timeseries, _timeseries)
-
-
-async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Every answer under our prefix, errors included (an `on_response_prepare` signal)."""
-    if request.path.startswith(PREFIX):
-        response.headers.update(SECURITY_HEADERS)

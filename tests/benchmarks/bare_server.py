@@ -1,4 +1,5 @@
-"""The yardstick: a bare aiohttp handler that answers a fixed JSON body of a given size."""
+"""The yardstick: a bare aiohttp handler that answers a fixed JSON body of a given size, on
+every path (the bench sends it the service's own request)."""
 
 import sys
 
@@ -14,7 +15,7 @@ def main() -> None:
         return web.Response(body=body, content_type="application/json")
 
     app = web.Application()
-    app.router.add_get("/", handle)
+    app.router.add_get("/{tail:.*}", handle)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
