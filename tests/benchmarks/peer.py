@@ -17,7 +17,7 @@ import json
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from pipelines import calendar, metrics, scorecard, timeseries
 from pipelines.calendar import Window
 from pipelines.params import ReportParams
 from pipelines.stages import Stage, match_on_index, read_page
-from service.rocketchat.reports import REPORTS, ROOMS
+from service.rocketchat.reports import REPORTS, ROOMS, Report
 
 MESSAGES = "rocketchat_message"
 USERS = "users"
@@ -286,14 +286,12 @@ ROCKETCHAT_AGENTS: dict[str, Callable[[ReportParams], list[Stage]]] = {
     "total-service-time": rc_agents_total_service_time,
     "available-for-service-history": rc_agents_available_for_service_history,
 }
-# The agents family of the registry (`family = "agents"`): empty where it has not landed.
-AGENT_REPORTS = [report for report in REPORTS if getattr(report, "family", None) == "agents"]
+# The agents family of the registry.
+AGENT_REPORTS = [report for report in REPORTS if report.family == "agents"]
 
 # The department family of the registry.
 DEPARTMENT_REPORTS = [
-    report
-    for report in REPORTS
-    if getattr(report, "family", "departments") == "departments" and report.name in ROCKETCHAT
+    report for report in REPORTS if report.family == "departments" and report.name in ROCKETCHAT
 ]
 
 
@@ -420,76 +418,110 @@ class PeerRow:
     against: str = "Rocket.Chat"
     # Median database time of each of our aggregations, by collection, where there are several.
     parts_ms: dict[str, float] | None = None
+    # ours / yardstick within each run (see `_paired`); the ratio is their median.
+    run_ratios: list[float] | None = None
 
     @property
     def ratio(self) -> float:
+        if self.run_ratios:
+            return statistics.median(self.run_ratios)
         return self.ours_ms / self.rocketchat_ms
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "ratio": self.ratio, "met": self.ratio <= self.target}
 
 
-def department_reports(db: Any, params: ReportParams, runs: int) -> list[PeerRow]:
-    """Each drop-in report: our one aggregation against Rocket.Chat's two, interleaved run by
-    run so drift in the machine hits both alike; the median run of each."""
+def _paired(
+    measure_ours: Callable[[], float], measure_theirs: Callable[[], float], runs: int
+) -> tuple[list[float], list[float]]:
+    """Database times of both plans, run for run. One untimed run of each first (the server's
+    caches), then `runs` pairs, the order alternating so neither plan always runs on the other's
+    warm-up: a ratio within a pair, seconds apart, cancels the machine's drift."""
+    measure_ours(), measure_theirs()
+    ours, theirs = [], []
+    for number in range(runs):
+        if number % 2:
+            theirs.append(measure_theirs())
+            ours.append(measure_ours())
+        else:
+            ours.append(measure_ours())
+            theirs.append(measure_theirs())
+    return ours, theirs
+
+
+def _row(
+    name: str,
+    ours: list[float],
+    theirs: list[float],
+    aggregations: tuple[int, int],
+    target: float,
+    same_numbers: bool | None,
+    against: str = "Rocket.Chat",
+    parts_ms: dict[str, float] | None = None,
+) -> PeerRow:
+    """A comparison from paired runs: medians of each side, and the ratio of each pair."""
+    return PeerRow(
+        name,
+        statistics.median(ours),
+        statistics.median(theirs),
+        *aggregations,
+        target,
+        same_numbers,
+        against,
+        parts_ms,
+        run_ratios=[o / t for o, t in zip(ours, theirs, strict=True)],
+    )
+
+
+def _reports(
+    db: Any,
+    params: ReportParams,
+    runs: int,
+    reports: Sequence[Report],
+    rocketchat: Mapping[str, Callable[[ReportParams], list[Stage]]],
+    prefix: str,
+) -> list[PeerRow]:
+    """Each report: our one aggregation against Rocket.Chat's count and page. Same numbers:
+    the rows as sets (Rocket.Chat's `$project` of fields that do not exist adds nothing, and
+    its `$sort` is on a field that no longer exists)."""
     rows = []
-    for report in DEPARTMENT_REPORTS:
-        ours = report.build(params)
-        count, page = rocketchat_requests(ROCKETCHAT[report.name](params))
-        ours_times, theirs_times = [], []
-        for _ in range(runs):
-            ours_ms, result = _timed(db, report.collection, ours)
-            count_ms, _ = _timed(db, report.collection, count)
-            page_ms, theirs = _timed(db, report.collection, page)
-            ours_times.append(ours_ms)
-            theirs_times.append(count_ms + page_ms)
-        our_rows, _total = read_page(result)
-        rows.append(
-            PeerRow(
-                report.name,
-                statistics.median(ours_times),
-                statistics.median(theirs_times),
-                1,
-                2,
-                TARGET_REPORT_RATIO,
-                _by_department(our_rows) == _by_department(theirs),
-            )
+    for report in reports:
+        count, page = rocketchat_requests(rocketchat[report.name](params))
+        ours_times, theirs_times, same = _report_pair(
+            db, report.collection, report.build(params), count, page, runs
         )
+        name = f"{prefix}{report.name}"
+        rows.append(_row(name, ours_times, theirs_times, (1, 2), TARGET_REPORT_RATIO, same))
     return rows
+
+
+def _report_pair(
+    db: Any,
+    collection: str,
+    ours: list[Stage],
+    count: list[Stage],
+    page: list[Stage],
+    runs: int,
+) -> tuple[list[float], list[float], bool]:
+    """(our times, Rocket.Chat's times, whether both gave the same rows)."""
+    results: dict[str, list[dict[str, Any]]] = {}
+
+    def measure_ours() -> float:
+        ms, results["ours"] = _timed(db, collection, ours)
+        return ms
+
+    def measure_theirs() -> float:
+        count_ms, _ = _timed(db, collection, count)
+        page_ms, results["theirs"] = _timed(db, collection, page)
+        return count_ms + page_ms
+
+    ours_times, theirs_times = _paired(measure_ours, measure_theirs, runs)
+    our_rows, _total = read_page(results["ours"])
+    return ours_times, theirs_times, _as_set(our_rows) == _as_set(results["theirs"])
 
 
 def _as_set(rows: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
-
-
-def agents_reports(db: Any, params: ReportParams, runs: int) -> list[PeerRow]:
-    """Rocket.Chat's agents family, the same way: our one aggregation against its count and
-    page. Same numbers: the rows as sets (Rocket.Chat's `$project` of fields that do not exist
-    adds nothing)."""
-    rows = []
-    for report in AGENT_REPORTS:
-        ours = report.build(params)
-        count, page = rocketchat_requests(ROCKETCHAT_AGENTS[report.name](params))
-        ours_times, theirs_times = [], []
-        for _ in range(runs):
-            ours_ms, result = _timed(db, report.collection, ours)
-            count_ms, _ = _timed(db, report.collection, count)
-            page_ms, theirs = _timed(db, report.collection, page)
-            ours_times.append(ours_ms)
-            theirs_times.append(count_ms + page_ms)
-        our_rows, _total = read_page(result)
-        rows.append(
-            PeerRow(
-                f"agents/{report.name}",
-                statistics.median(ours_times),
-                statistics.median(theirs_times),
-                1,
-                2,
-                TARGET_REPORT_RATIO,
-                _as_set(our_rows) == _as_set(theirs),
-            )
-        )
-    return rows
 
 
 Queries = list[tuple[str, list[Stage]]]
@@ -548,31 +580,33 @@ def dashboard(db: Any, params: ReportParams, runs: int, reports: list[PeerRow]) 
         inactivity_timeout=params.inactivity_timeout,
     )
     series_queries: Queries = [timeseries.build(series)]
-    card_times, theirs_times, card_90_times, series_times = [], [], [], []
-    for _ in range(runs):  # interleaved, as above
-        card_times.append(_run_each(db, card))
-        theirs_times.append(_run_all(db, theirs))
-        card_90_times.append(_run_all(db, card_90))
-        series_times.append(_run_all(db, series_queries))
-    one_card = statistics.median(sum(times) for times in card_times)
+    card_parts: list[list[float]] = []
+
+    def measure_card() -> float:
+        card_parts.append(_run_each(db, card))
+        return sum(card_parts[-1])
+
+    card_times, theirs_times = _paired(measure_card, lambda: _run_all(db, theirs), runs)
+    series_times, card_90_times = _paired(
+        lambda: _run_all(db, series_queries), lambda: _run_all(db, card_90), runs
+    )
     parts = {
-        collection: statistics.median(times[number] for times in card_times)
+        collection: statistics.median(times[number] for times in card_parts[1:])
         for number, (collection, _) in enumerate(card)
     }
     return [
-        PeerRow(
+        _row(
             "scorecard, 11 metrics",
-            one_card,
-            statistics.median(theirs_times),
-            len(card),
-            len(theirs),
+            card_times,
+            theirs_times,
+            (len(card), len(theirs)),
             TARGET_SCORECARD_RATIO,
             None,
             parts_ms=parts,
         ),
         PeerRow(
             "scorecard",
-            one_card,
+            statistics.median(card_times),
             sum(row.ours_ms for row in reports),
             len(card),
             sum(row.ours_aggregations for row in reports),
@@ -580,12 +614,11 @@ def dashboard(db: Any, params: ReportParams, runs: int, reports: list[PeerRow]) 
             None,
             "our 8 drop-in reports",
         ),
-        PeerRow(
+        _row(
             "90-day daily series, chats",
-            statistics.median(series_times),
-            statistics.median(card_90_times),
-            len(series_queries),
-            len(card_90),
+            series_times,
+            card_90_times,
+            (len(series_queries), len(card_90)),
             TARGET_SERIES_VS_SCORECARD,
             None,
             "a 90-day scorecard",
@@ -606,9 +639,9 @@ def peer(url: str, *, rooms: int, runs: int, now: datetime) -> dict[str, Any]:
     try:
         with MongoClient[dict[str, Any]](url, tz_aware=True) as client:
             db = client[database]
-            rows = department_reports(db, params, runs)
+            rows = _reports(db, params, runs, DEPARTMENT_REPORTS, ROCKETCHAT, "")
             rows += dashboard(db, params, runs, rows)
-            rows += agents_reports(db, params, runs)
+            rows += _reports(db, params, runs, AGENT_REPORTS, ROCKETCHAT_AGENTS, "agents/")
             in_window = db[ROOMS].count_documents(
                 {"t": "l", "ts": {"$gte": params.start, "$lte": params.end}}
             )
@@ -628,7 +661,7 @@ def peer_table(section: dict[str, Any]) -> list[str]:
     lines = [
         f"peer: Rocket.Chat's plan beside ours (same server, data and indexes; "
         f"{section['rooms']} rooms, {section['rooms_in_window']} in the 30-day window; "
-        f"median of {section['runs']} runs of database time)",
+        f"database time, median of {section['runs']} paired runs)",
         f"  {'':38}{'ours ms':>10}{'vs ms':>10}{'aggs':>8}{'ratio':>8}{'target':>9}"
         "  against, same numbers",
     ]
@@ -654,7 +687,7 @@ if __name__ == "__main__":  # the section alone: python tests/benchmarks/peer.py
     result = peer(
         arguments[0],
         rooms=int(arguments[1]) if len(arguments) > 1 else PEER_ROOMS,
-        runs=int(arguments[2]) if len(arguments) > 2 else 3,
+        runs=int(arguments[2]) if len(arguments) > 2 else 5,
         now=datetime(2026, 11, 24, tzinfo=UTC),
     )
     print("\n".join(peer_table(result)))
