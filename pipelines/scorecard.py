@@ -2,11 +2,14 @@
 
 One aggregation per collection and window, whatever the number of metrics or departments
 (EXTENSIONS.md, "Cost"): on `rocketchat_room`, one `$match` on Rocket.Chat's `{t: 1, ts: 1}`
-index covering the window, then a `$facet` with two branches per metric definition — grouped by
-department, and all rooms as one group for the total — each `$match`ing the definition's own
-conditions and projecting its metrics' formulas (`pipelines.metrics`, the same as the drop-in's).
-Transfers are the same on `rocketchat_message`. The total is computed over the rooms themselves,
-as if they were one department, never as a mean of department means.
+index covering the window, then a `$facet` with one branch per metric definition. A branch
+`$match`es the definition's own conditions, groups its rooms by department, then groups those
+rows into one document: the rows with their metrics' formulas (`pipelines.metrics`, the same as
+the drop-in's), and the total's accumulators summed across departments, with the same formulas
+applied to them. The total is thus computed over the rooms themselves, as if they were one
+department, never as a mean of department means; and each room passes through each branch
+once (a separate total branch read every room of the window a second time). Transfers are the
+same on `rocketchat_message`.
 
 `read()` turns the aggregations' output and the department documents into the answer's rows
 (the contract's row rule and order); names and zero rows are decided in Python.
@@ -25,7 +28,7 @@ from pipelines.stages import LIVECHAT_ROOM, Stage, match_on_index
 DEPARTMENTS = "rocketchat_livechat_department"
 # Rocket.Chat's enterprise business units share the department collection, with type "u".
 BUSINESS_UNIT = "u"
-TOTAL = "Total"  # suffix of a definition's total branch
+ROWS = "rows"  # a branch's per-department rows; its other fields are the total
 
 Row = dict[str, Any]
 DepartmentId = str | None
@@ -85,23 +88,27 @@ def department_joins(definition: Definition, department_ids: Sequence[str] | Non
     return stages
 
 
-def formulas(chosen: Iterable[metrics.Metric]) -> Stage:
-    return {"$project": {"_id": 1, **{metric.name: metric.formula for metric in chosen}}}
-
-
-def _branches(
+def _branch(
     definition: Definition, chosen: list[metrics.Metric], end: datetime, timeout: float
-) -> dict[str, list[Stage]]:
+) -> list[Stage]:
     rest = definition.rest(end, timeout)
     head: list[Stage] = [{"$match": rest}] if rest else []
     accumulators = definition.accumulators(timeout)
-    # The bare field path puts rooms without a department (missing or null) into one null group.
-    by_department = {"$group": {"_id": f"${definition.department_field}", **accumulators}}
-    total = {"$group": {"_id": None, **accumulators}}
-    return {
-        definition.name: [*head, by_department, formulas(chosen)],
-        definition.name + TOTAL: [*head, total, formulas(chosen)],
-    }
+    values = {metric.name: metric.formula for metric in chosen}
+    return [
+        *head,
+        # The bare field path puts rooms without a department (missing or null) into one group.
+        {"$group": {"_id": f"${definition.department_field}", **accumulators}},
+        # Every accumulator is a `$sum`, so the total's are the sums of the departments'.
+        {
+            "$group": {
+                "_id": None,
+                ROWS: {"$push": {"_id": "$_id", **values}},
+                **{name: {"$sum": f"${name}"} for name in accumulators},
+            }
+        },
+        {"$project": {"_id": 0, ROWS: 1, **values}},
+    ]
 
 
 def _window_queries(params: ScorecardParams, label: str, window: Window) -> list[Query]:
@@ -114,7 +121,9 @@ def _window_queries(params: ScorecardParams, label: str, window: Window) -> list
             if definition.collection != collection:
                 continue
             joins = department_joins(definition, params.department_ids)
-            facet.update(_branches(definition, chosen, window.end, params.inactivity_timeout))
+            facet[definition.name] = _branch(
+                definition, chosen, window.end, params.inactivity_timeout
+            )
         if facet:
             stages = window_match(collection, window.start, window.end, params.department_ids)
             queries.append(Query(label, collection, [*stages, *joins, {"$facet": facet}]))
@@ -154,23 +163,22 @@ def read_facet(
     result: Sequence[Mapping[str, Any]], names: Sequence[str]
 ) -> tuple[dict[DepartmentId, Row], Row]:
     """(values per department, total values) from one window's aggregations' `$facet` output.
-    Defensive: an empty cursor or a missing branch is no rows, and a total with no row is all
-    zeros (MongoDB's `$group` emits nothing on empty input; mongomock invents a row of zeros)."""
+    Defensive: an empty cursor or a missing branch is no rows, and a branch with no document is
+    a total of zeros (MongoDB's `$group` emits nothing on empty input; mongomock invents a row
+    of zeros)."""
     per_department: dict[DepartmentId, Row] = {}
     total: Row = dict.fromkeys(names, 0)
     for document in result:
-        for branch, rows in document.items():
-            if not isinstance(rows, list):
+        for branch in document.values():
+            if not isinstance(branch, list):
                 continue
-            if branch.endswith(TOTAL):
-                for row in rows[:1]:
-                    total.update({k: integer(v) for k, v in row.items() if k in total})
-                continue
-            for row in rows:
-                values = per_department.setdefault(
-                    department_id(row.get("_id")), dict.fromkeys(names, 0)
-                )
-                values.update({k: integer(v) for k, v in row.items() if k in values})
+            for summary in branch[:1]:
+                total.update({k: integer(v) for k, v in summary.items() if k in total})
+                for row in summary.get(ROWS) or []:
+                    values = per_department.setdefault(
+                        department_id(row.get("_id")), dict.fromkeys(names, 0)
+                    )
+                    values.update({k: integer(v) for k, v in row.items() if k in values})
     return per_department, total
 
 

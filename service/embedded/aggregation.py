@@ -4,7 +4,8 @@ mongomock's `Collection.aggregate` deep-copies the whole collection, then its `$
 re-converts every document's dates (already converted when they were stored) before filtering,
 and its `$lookup` scans the foreign collection once per input document. On the demo data that
 made a report 0.4-0.6 s and total-transferred-chats several seconds, all on the event loop; our
-own scorecard (a `$facet` of sixteen branches, twice with `compare=previous`) took seconds more.
+own scorecard (a `$facet` of a branch per metric definition, twice with `compare=previous`) took
+seconds more.
 
 Here, for a read-only collection (the embedded backend never writes after seeding):
 - the leading `$match` stages run on the stored documents, and only the survivors are copied.
@@ -17,7 +18,7 @@ Here, for a read-only collection (the embedded backend never writes after seedin
   any other `$lookup` goes to mongomock's own handler;
 - a `$facet` runs each branch through this same path (mongomock's would run every branch's
   `$match` over every document, converting each document's dates again); branches opening with
-  the same `$match` (the scorecard's by-department and total branches) share its survivors;
+  the same `$match` (the scorecard's answered and waiting-time branches) share its survivors;
 - a `$match` on documents still in stored form (copies of stored documents, joined or unwound)
   skips mongomock's per-document date conversion, which would give back the same values;
 - a `$group` computes each document's key once (mongomock computes it twice and sorts every

@@ -119,11 +119,12 @@ def test_nothing_returned_is_every_enabled_department_at_zero() -> None:
         {"_id": "off", "name": "Off", "enabled": False},
         {"_id": "unit", "name": "Unit", "type": "u"},
     ]
-    # No cursor at all, `total: []` (MongoDB on empty input), and mongomock's invented row.
+    # No cursor at all, empty branches (MongoDB's `$group` on empty input), and mongomock's
+    # invented row of zeros (no department rows, a total of zeros).
     for result in (
         [],
-        [{"created": [], "createdTotal": [], "waiting": [], "waitingTotal": []}],
-        [{"created": [{"_id": None, "chats": 0}], "createdTotal": [{"_id": None, "chats": 0}]}],
+        [{"created": [], "waiting": []}],
+        [{"created": [{"rows": [], "chats": 0}], "waiting": [{"averageWaitingTimeSeconds": 0}]}],
     ):
         body = scorecard.read(params(metrics=names), {"current": result}, departments)
         assert body["departments"] == [
@@ -134,10 +135,16 @@ def test_nothing_returned_is_every_enabled_department_at_zero() -> None:
 
 
 def test_doubles_become_integers_and_odd_ids_their_text() -> None:
-    result = [{"closed": [{"_id": 7, "averageChatDurationSeconds": 12.0}]}]
+    branch = {
+        "rows": [{"_id": 7, "averageChatDurationSeconds": 12.0}],
+        "averageChatDurationSeconds": 12.0,
+    }
+    result = [{"closed": [branch]}]
     body = scorecard.read(params(metrics=("averageChatDurationSeconds",)), {"current": result}, [])
     assert body["departments"] == [{"_id": "7", "name": None, "averageChatDurationSeconds": 12}]
     assert isinstance(body["departments"][0]["averageChatDurationSeconds"], int)
+    assert body["total"] == {"averageChatDurationSeconds": 12}
+    assert isinstance(body["total"]["averageChatDurationSeconds"], int)
 
 
 # ------------------------------------------------- the scorecard agrees with the drop-in reports
