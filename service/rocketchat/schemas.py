@@ -24,6 +24,10 @@ from service.http.errors import BadRequest, InvalidParams
 from service.http.result_cache import CacheKey
 from service.rocketchat.dates import parse_js_date, written_day
 
+# The helpers between `# pragma: no mutate start` and `end` build schema classes while this
+# module is imported; `make mutants` switches a mutant on only after import, so no test could
+# kill theirs. What they build is pinned by the HTTP bodies and the OpenAPI tests.
+
 # JavaScript's Number.MAX_SAFE_INTEGER: the largest count Rocket.Chat can hold exactly; it also
 # keeps `$skip` inside MongoDB's 64-bit integers.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -48,6 +52,7 @@ class JsNumber(fields.Field[int]):
         return int(number)
 
 
+# pragma: no mutate start
 # An absent optional parameter is simply absent from the loaded data (no `load_default`), so the
 # OpenAPI document states no default that is not true; the descriptions go into that document.
 def _string(name: str, description: str, *, required: bool = False) -> fields.String:
@@ -74,6 +79,25 @@ def _count(name: str, description: str, *, load_default: Any = missing) -> JsNum
     )
 
 
+def _sort(order: str) -> fields.String:
+    # Rocket.Chat's schemas allow `sort`; our order is fixed.
+    return _string("sort", f"Accepted and ignored: rows are ordered by {order}.")
+
+
+def _offset() -> JsNumber:
+    return _count("offset", "Rows to skip.", load_default=0)
+
+
+def _page_size() -> JsNumber:
+    return _count(
+        "count",
+        "Rows to return. Absent: Rocket.Chat's `API_Default_Count` (50); at most "
+        "`API_Upper_Count_Limit` (100); `0` returns every row while `API_Allow_Infinite_Count` "
+        "is on (the default).",
+    )
+
+
+# pragma: no mutate end
 @dataclass(frozen=True, slots=True)
 class ReportQuery:
     """A validated query, before the workspace's paging rules are applied."""
@@ -102,24 +126,6 @@ class ReportQuery:
             end_day=self.end_day,
             full_report=self.full_report,
         )
-
-
-def _sort(order: str) -> fields.String:
-    # Rocket.Chat's schemas allow `sort`; our order is fixed.
-    return _string("sort", f"Accepted and ignored: rows are ordered by {order}.")
-
-
-def _offset() -> JsNumber:
-    return _count("offset", "Rows to skip.", load_default=0)
-
-
-def _page_size() -> JsNumber:
-    return _count(
-        "count",
-        "Rows to return. Absent: Rocket.Chat's `API_Default_Count` (50); at most "
-        "`API_Upper_Count_Limit` (100); `0` returns every row while `API_Allow_Infinite_Count` "
-        "is on (the default).",
-    )
 
 
 class WindowQuery(Schema):
@@ -235,6 +241,7 @@ def load_query(schema: Schema, query: MultiMapping[str]) -> ReportQuery:
     return loaded
 
 
+# pragma: no mutate start
 def _envelope(
     name: str,
     metrics: Mapping[str, fields.Field[Any]],
@@ -266,6 +273,7 @@ def _metric() -> fields.Integer:
     return fields.Integer(required=True)
 
 
+# pragma: no mutate end
 # Whole numbers are JSON integers (13, not 13.0), as Rocket.Chat's JavaScript writes them.
 AmountOfChatsResponse = _envelope("AmountOfChats", {"rooms": _metric()})
 AverageServiceTimeResponse = _envelope(
@@ -312,6 +320,7 @@ class JsDate(fields.Field[datetime]):
         )
 
 
+# pragma: no mutate start
 def _agent_envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Schema:
     """`{agents: [{_id, username, <metrics>}], count, offset, total, success}`."""
     return _envelope(
@@ -326,6 +335,7 @@ def _agent_envelope(name: str, metrics: Mapping[str, fields.Field[Any]]) -> Sche
     )
 
 
+# pragma: no mutate end
 AgentAverageServiceTimeResponse = _agent_envelope(
     "AgentAverageServiceTime", {"averageServiceTimeInSeconds": _metric()}
 )

@@ -502,7 +502,7 @@ def main() -> None:
         results["peer"] = peer(
             mongo_url,
             rooms=1_000 if args.quick else PEER_ROOMS,
-            runs=2 if args.quick else 5,
+            runs=2 if args.quick else 7,
             now=NOW,
         )
     with service(service_env(None, RESULT_CACHE_TTL_SECONDS="0"), "--embedded") as (base, pid):

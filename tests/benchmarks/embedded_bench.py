@@ -106,12 +106,16 @@ def measure(base: str, pid: int, http_get: Any, repeats: int) -> dict[str, Any]:
     }
 
 
+# The longest report name, "departments/percentage-abandoned-chats", and a space.
+NAME_WIDTH = 39
+
+
 def table(results: dict[str, Any]) -> str:
     lines = [
         "embedded backend (make run's demo data, cache off, count=0; ms per request: median of",
         "the whole request, and the service's own CPU time, which a busy machine inflates less)",
-        f"  {'':30}{'last 30 days':>20}{'whole demo':>20}",
-        f"  {'report':30}{'p50':>10}{'cpu':>10}{'p50':>10}{'cpu':>10}",
+        f"  {'':{NAME_WIDTH}}{'last 30 days':>20}{'whole demo':>20}",
+        f"  {'report':{NAME_WIDTH}}{'p50':>10}{'cpu':>10}{'p50':>10}{'cpu':>10}",
     ]
     by_report: dict[str, list[str]] = {}
     for row in results["rows"]:
@@ -119,7 +123,7 @@ def table(results: dict[str, Any]) -> str:
             f"{row['p50_ms']:>10.1f}{row['cpu_ms']:>10.1f}"
         )
     for name, cells in by_report.items():
-        lines.append(f"  {name:30}{''.join(cells)}")
+        lines.append(f"  {name:{NAME_WIDTH}}{''.join(cells)}")
     for column, key in (("p50", "all_under_target"), ("cpu", "all_under_target_cpu")):
         verdict = "all under" if results[key] else "NOT all under"
         lines.append(

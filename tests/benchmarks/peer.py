@@ -687,7 +687,7 @@ if __name__ == "__main__":  # the section alone: python tests/benchmarks/peer.py
     result = peer(
         arguments[0],
         rooms=int(arguments[1]) if len(arguments) > 1 else PEER_ROOMS,
-        runs=int(arguments[2]) if len(arguments) > 2 else 5,
+        runs=int(arguments[2]) if len(arguments) > 2 else 7,
         now=datetime(2026, 11, 24, tzinfo=UTC),
     )
     print("\n".join(peer_table(result)))
