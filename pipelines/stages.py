@@ -50,18 +50,7 @@ def rooms_created_in(params: ReportParams) -> dict[str, Any]:
     return {"t": LIVECHAT_ROOM, "ts": ts_between(params), **department_filter(params)}
 
 
-def rooms_closed_in(params: ReportParams) -> dict[str, Any]:
-    """Livechat rooms created at or after `start` and closed at or before `end` (Rocket.Chat's
-    window for the duration reports)."""
-    return {
-        "t": LIVECHAT_ROOM,
-        "ts": {"$gte": params.start},
-        "closedAt": {"$lte": params.end},
-        **department_filter(params),
-    }
-
-
-def ceil_average(total: str, count: str = "$rooms") -> dict[str, Any]:
+def ceil_average(total: str, count: str) -> dict[str, Any]:
     """ceil(total / count), 0 for no rooms (Rocket.Chat's `$cond` guard against dividing by 0)."""
     return {"$cond": [{"$gt": [count, 0]}, {"$ceil": {"$divide": [total, count]}}, 0]}
 

@@ -89,7 +89,8 @@ def build(params: TimeseriesParams) -> tuple[str, list[Stage]]:
     stages += department_joins(definition, params.department_ids)
     bucket = bucket_of("$ts", [naive_utc(b.start) for b in params.buckets[1:]])
     accumulators = definition.accumulators(timeout)
-    value = {"$project": {"_id": 1, VALUE: metric.formula}}
+    # `_id` (the bucket or the department) stays: `$project` keeps it unless told otherwise.
+    value = {"$project": {VALUE: metric.formula}}
     facet: dict[str, list[Stage]] = {
         "total": [{"$group": {"_id": bucket, **accumulators}}, value],
     }

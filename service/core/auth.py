@@ -207,8 +207,9 @@ def _cookie_values(cookie_headers: list[str], name: str) -> list[str]:
     values = []
     for header in cookie_headers:
         for pair in header.split(";"):
-            key, separator, value = pair.strip().partition("=")
-            if separator and key == name:
+            key, separator, value = pair.partition("=")
+            # The `cookie` package trims the name and the value around `=` alike.
+            if separator and key.strip() == name:
                 values.append(unquote(value.strip().strip('"')))
     return values
 

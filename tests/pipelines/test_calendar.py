@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines.calendar import (
     MS,
@@ -216,5 +218,39 @@ def test_bucket_count_is_the_number_of_buckets(interval: str, count: int) -> Non
     assert len(buckets(october.start, october.end, berlin, interval)) == count
 
 
+ZONES = ["UTC", "Europe/Berlin", "America/Santiago", "America/Havana", "Asia/Kolkata",
+         "Australia/Lord_Howe"]  # fmt: skip
+
+
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1), timezones=st.just(UTC)),
+    days=st.floats(0, 800),
+    interval=st.sampled_from(["day", "week", "month"]),
+)
+def test_bucket_count_is_len_of_buckets_across_years_and_zones(
+    zone: str, start: datetime, days: float, interval: str
+) -> None:
+    end = start + timedelta(days=days)
+    assert bucket_count(start, end, ZoneInfo(zone), interval) == len(
+        buckets(start, end, ZoneInfo(zone), interval)
+    )
+
+
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1), timezones=st.just(UTC)),
+    hours=st.floats(0, 200),
+)
+def test_hour_bucket_count_is_len_of_buckets(zone: str, start: datetime, hours: float) -> None:
+    end = start + timedelta(hours=hours)
+    assert bucket_count(start, end, ZoneInfo(zone), "hour") == len(
+        buckets(start, end, ZoneInfo(zone), "hour")
+    )
+
+
 def test_bucket_count_of_a_huge_window_is_cheap_and_above_any_limit() -> None:
     assert bucket_count(utc(1970, 1, 1), utc(9998, 12, 31), ZoneInfo("UTC"), "hour") > 1000
+    # Just past the cheap bound: twice the hours plus one, without building them.
+    start = utc(2026, 1, 1)
+    assert bucket_count(start, start + timedelta(hours=4001), ZoneInfo("UTC"), "hour") == 8003

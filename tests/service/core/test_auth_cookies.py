@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
+from service.core.auth import credentials_from_cookies
 from tests.factories import MANAGER, seed_auth
 
 SCORECARD = "/livechat-analytics/api/v1/scorecard"
@@ -106,3 +107,12 @@ async def test_the_drop_in_never_takes_cookies(db: Any, client: TestClient) -> N
     headers = {"Cookie": MANAGER_COOKIES, "Sec-Fetch-Site": "same-origin"}
     response = await client.get(DROP_IN, params=WINDOW, headers=headers)
     assert response.status == 401
+
+
+def test_cookie_values_are_read_as_rocketchats_cookie_package_reads_them() -> None:
+    """The value is everything after the first `=` (it may hold more), without surrounding
+    quotes or spaces, percent-decoded."""
+    cookies = ' rc_uid = "manager" ; rc_token=a=b%3Dc= ; rc_tokenx=other'
+    headers = CIMultiDictProxy(CIMultiDict([("Cookie", cookies), ("Sec-Fetch-Site", "none")]))
+    read = credentials_from_cookies(headers)
+    assert (read["X-User-Id"], read["X-Auth-Token"]) == ("manager", "a=b=c=")

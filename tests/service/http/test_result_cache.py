@@ -5,7 +5,33 @@ from typing import Any
 
 import pytest
 
-from service.http.result_cache import ResultCache
+from service.http.result_cache import CacheKey, ResultCache
+
+
+class SameHash:
+    """Values of one hash that are not equal: a key must compare values, not only hashes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __hash__(self) -> int:
+        return 7
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SameHash) and other.name == self.name
+
+
+def test_keys_are_equal_when_their_values_are_and_only_then() -> None:
+    key = CacheKey(("amount-of-chats", "/x?start=1"))
+    assert key == key
+    assert key == CacheKey(("amount-of-chats", "/x?start=1"))
+    assert hash(key) == hash(CacheKey(("amount-of-chats", "/x?start=1")))
+    assert key != CacheKey(("average-chat-duration-time", "/x?start=1"))
+    assert key != ("amount-of-chats", "/x?start=1")  # a key is not its bare value
+    assert CacheKey(SameHash("a")) != CacheKey(SameHash("b"))
+    assert CacheKey(SameHash("a")) == CacheKey(SameHash("a"))
+    # A dictionary finds an equal key built anew (the memo hands over new keys after eviction).
+    assert {CacheKey(("r", "/q")): 1}[CacheKey(("r", "/q"))] == 1
 
 
 class FakeClock:
