@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from service.http.result_cache import CacheKey, ResultCache
+from service.http.result_cache import ENTRY_OVERHEAD_BYTES, CacheKey, ResultCache
 
 
 class SameHash:
@@ -198,6 +198,27 @@ async def test_an_answer_larger_than_the_budget_is_served_but_not_kept() -> None
     assert await cache.get_or_compute("big", _value(5_000)) == b"x" * 5_000
     assert len(cache) == 1  # the big one was not kept, and did not evict the small one
     assert await cache.get_or_compute("big", _value(7)) == b"x" * 7
+
+
+async def test_refreshing_an_answer_counts_its_bytes_once() -> None:
+    clock = FakeClock()
+    budget = 3 * (ENTRY_OVERHEAD_BYTES + 300)  # three answers of 300 bytes fit
+    cache: ResultCache[bytes] = ResultCache(
+        ttl_seconds=30, max_entries=10, max_bytes=budget, weigh=len, clock=clock
+    )
+    await cache.get_or_compute("other", _value(300))
+    for _ in range(20):  # the same answer recomputed after each expiry
+        clock.now += 31
+        await cache.get_or_compute("k", _value(300))
+    once = cache.size_bytes
+    assert len(cache) == 2  # refreshes replaced "k" in place and pushed nothing out
+    clock.now += 31
+    await cache.get_or_compute("k", _value(300))
+    assert cache.size_bytes == once <= budget
+    # Exactly the budget fits; one byte more does not.
+    exact: ResultCache[bytes] = ResultCache(ttl_seconds=30, max_entries=1, max_bytes=1_000)
+    await exact.get_or_compute("k", _value(5))
+    assert len(exact) == 1
 
 
 async def test_every_lookup_is_observed_as_a_hit_or_a_miss() -> None:
