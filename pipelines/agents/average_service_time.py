@@ -5,7 +5,6 @@ A room whose service time is null (or not a number) counts in `chats` but adds n
 """
 
 from pipelines.agents import service_time
-from pipelines.agents.stages import agent_report
 from pipelines.params import ReportParams
 from pipelines.stages import Stage, ceil_average
 
@@ -13,11 +12,4 @@ METRIC = "averageServiceTimeInSeconds"
 
 
 def build(params: ReportParams) -> list[Stage]:
-    return agent_report(
-        match=service_time.served_rooms(params),
-        indexed=service_time.INDEXED,
-        key=service_time.KEY,
-        accumulators={"chats": {"$sum": 1}, "serviceTime": {"$sum": service_time.SERVICE_TIME}},
-        row={METRIC: ceil_average("$serviceTime", count="$chats")},
-        page=params.page,
-    )
+    return service_time.report(params, row={METRIC: ceil_average("$serviceTime", count="$chats")})

@@ -8,9 +8,9 @@ grouped by the room's last agent (`servedBy`).
 
 from typing import Any
 
-from pipelines.agents.stages import by_agent
+from pipelines.agents.stages import agent_report, by_agent
 from pipelines.params import ReportParams
-from pipelines.stages import INDEXED_WINDOW, rooms_created_in
+from pipelines.stages import INDEXED_WINDOW, Stage, rooms_created_in
 
 INDEXED = INDEXED_WINDOW
 KEY = by_agent("$servedBy._id", "$servedBy.username")
@@ -25,3 +25,16 @@ def served_rooms(params: ReportParams) -> dict[str, Any]:
         "servedBy._id": {"$exists": True},
         "metrics.serviceTimeDuration": {"$exists": True},
     }
+
+
+def report(params: ReportParams, row: dict[str, Any]) -> list[Stage]:
+    """Either report: the served rooms, by agent, with their count (`chats`) and summed service
+    time (`serviceTime`); `row` projects the report's own metric from those two."""
+    return agent_report(
+        match=served_rooms(params),
+        indexed=INDEXED,
+        key=KEY,
+        accumulators={"chats": {"$sum": 1}, "serviceTime": {"$sum": SERVICE_TIME}},
+        row=row,
+        page=params.page,
+    )

@@ -4,7 +4,6 @@ Output rows: `{_id, username, chats: int, serviceTimeDuration: int}` (the sum, r
 """
 
 from pipelines.agents import service_time
-from pipelines.agents.stages import agent_report
 from pipelines.params import ReportParams
 from pipelines.stages import Stage
 
@@ -12,11 +11,4 @@ METRIC = "serviceTimeDuration"
 
 
 def build(params: ReportParams) -> list[Stage]:
-    return agent_report(
-        match=service_time.served_rooms(params),
-        indexed=service_time.INDEXED,
-        key=service_time.KEY,
-        accumulators={"chats": {"$sum": 1}, "serviceTime": {"$sum": service_time.SERVICE_TIME}},
-        row={"chats": 1, METRIC: {"$ceil": "$serviceTime"}},
-        page=params.page,
-    )
+    return service_time.report(params, row={"chats": 1, METRIC: {"$ceil": "$serviceTime"}})
