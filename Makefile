@@ -39,11 +39,14 @@ bench: $(INSTALLED) ## Benchmarks (not part of test): prints a table and writes 
 	  echo "note: wrk (Debian package) is not installed; falling back to a Python load generator, which cannot saturate the server"
 	$(BIN)/python tests/benchmarks/bench.py $(ARGS)
 
+# mutmut runs pyproject's type_check_command (mypy) from PATH, hence the venv first on it.
 mutants: $(INSTALLED) ## Mutation testing (not part of test or CI): plants bugs in pipelines/, auth, schemas, errors, result cache; prints the survivors
 	rm -rf mutants
-	HYPOTHESIS_PROFILE=mutants $(BIN)/mutmut run --max-children $${JOBS:-2} $(ARGS)
-	@echo "Surviving mutants (\`.venv/bin/mutmut show NAME\` prints one's diff):"
-	@$(BIN)/mutmut results
+	PATH="$(abspath $(BIN)):$$PATH" HYPOTHESIS_PROFILE=mutants $(BIN)/mutmut run --max-children $${JOBS:-2} $(ARGS)
+	@$(BIN)/mutmut results --all true > mutants/results.txt
+	@echo "Mutants no test or type check caught (\`.venv/bin/mutmut show NAME\` prints one's diff):"
+	@grep -v -e ': killed$$' -e ': caught by type check$$' mutants/results.txt || echo "    none"
+	@echo "All mutants, by outcome:"; sed 's/.*: //' mutants/results.txt | sort | uniq -c
 
 image: ## Build the container image (needs a Docker engine); IMAGE=name:tag
 	@docker info >/dev/null 2>&1 || { echo "make image needs a running Docker engine (docker info failed); build on a machine with one, or in CI"; exit 1; }
