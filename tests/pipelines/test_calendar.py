@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipelines.calendar import (
@@ -208,6 +208,11 @@ def test_iso_week_years_differ_from_calendar_years() -> None:
     assert labels == ["2027-W52", "2028-W01"]
 
 
+def test_an_unknown_interval_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^unknown interval 'year'$"):
+        buckets(utc(2026, 1, 1), utc(2026, 2, 1), ZoneInfo("UTC"), "year")
+
+
 @pytest.mark.parametrize(
     ("interval", "count"), [("hour", 744 + 1), ("day", 31), ("week", 5), ("month", 1)]
 )
@@ -228,6 +233,8 @@ ZONES = ["UTC", "Europe/Berlin", "America/Santiago", "America/Havana", "Asia/Kol
     days=st.floats(0, 800),
     interval=st.sampled_from(["day", "week", "month"]),
 )
+# Berlin's 1 January ends at 23:00 UTC: the end's local date is not its UTC date.
+@example(zone="Europe/Berlin", start=utc(2026, 1, 1), days=0.98, interval="day")
 def test_bucket_count_is_len_of_buckets_across_years_and_zones(
     zone: str, start: datetime, days: float, interval: str
 ) -> None:

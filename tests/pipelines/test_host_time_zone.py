@@ -3,11 +3,12 @@ may not. Each test sets `TZ` to a zone far from UTC for its own duration."""
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from pipelines.calendar import buckets, day_end, day_start
 from pipelines.timeseries import naive_utc
 from service.rocketchat.schemas import JsDate
 
@@ -20,6 +21,29 @@ def tokyo_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [
+        ("Europe/Berlin", date(2026, 11, 2)),  # an ordinary day
+        ("America/Santiago", date(2026, 9, 6)),  # midnight is skipped
+        ("America/Havana", date(2026, 11, 1)),  # midnight happens twice
+    ],
+)
+@pytest.mark.parametrize("interval", ["hour", "day"])
+def test_days_and_buckets_are_utc_instants_whatever_the_host_zone(
+    zone: str, day: date, interval: str
+) -> None:
+    """The calendar's contract: every datetime it returns is aware UTC. Half an hour inside
+    the day on both sides, so the first and last buckets are clipped to the window."""
+    local = ZoneInfo(zone)
+    start, end = day_start(day, local), day_end(day, local)
+    assert (start.astimezone(local).date(), end.astimezone(local).date()) == (day, day)
+    inside = timedelta(minutes=30)
+    found = buckets(start + inside, end - inside, local, interval)
+    moments = [start, end, *(m for b in found for m in (b.start, b.end))]
+    assert [m.utcoffset() for m in moments] == [timedelta(0)] * len(moments)
 
 
 def test_bucket_boundaries_are_naive_utc_whatever_the_host_zone() -> None:
