@@ -18,9 +18,6 @@ from pipelines.zones import load_zone
 ACTIVITY = "rocketchat_livechat_agent_activity"
 USERS = "users"
 METRIC = "availableTimeInSeconds"
-# Rocket.Chat's indexes on the activity collection: `{date: 1}` and unique `{agentId: 1,
-# date: 1}`; the window is on `date` alone.
-INDEXED = ("date",)
 
 
 def day_number(day: date) -> int:
@@ -67,8 +64,9 @@ def build(params: ReportParams) -> list[Stage]:
         accumulators["serviceHistory"] = {"$first": {"$ifNull": ["$serviceHistory", None]}}
         row["serviceHistory"] = 1
     return agent_report(
+        # Rocket.Chat's indexes on the activity collection: `{date: 1}` and unique `{agentId: 1,
+        # date: 1}`; the window is on `date` alone, so this is one `$match`.
         match={"date": {"$gte": first, "$lte": last}},
-        indexed=INDEXED,
         joins=_agent_of_each_day(params.full_report),
         key=by_agent("$user._id", "$user.username"),
         accumulators=accumulators,

@@ -10,10 +10,8 @@ from typing import Any
 
 from pipelines.agents.stages import agent_report, by_agent
 from pipelines.params import ReportParams
-from pipelines.stages import INDEXED_WINDOW, Stage, rooms_created_in
+from pipelines.stages import Stage, rooms_created_in
 
-INDEXED = INDEXED_WINDOW
-KEY = by_agent("$servedBy._id", "$servedBy.username")
 SERVICE_TIME = "$metrics.serviceTimeDuration"
 
 
@@ -32,8 +30,7 @@ def report(params: ReportParams, row: dict[str, Any]) -> list[Stage]:
     time (`serviceTime`); `row` projects the report's own metric from those two."""
     return agent_report(
         match=served_rooms(params),
-        indexed=INDEXED,
-        key=KEY,
+        key=by_agent("$servedBy._id", "$servedBy.username"),
         accumulators={"chats": {"$sum": 1}, "serviceTime": {"$sum": SERVICE_TIME}},
         row=row,
         page=params.page,

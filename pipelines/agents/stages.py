@@ -30,7 +30,6 @@ def by_agent(agent_id: str, username: str) -> dict[str, Any]:
 def agent_report(
     *,
     match: Mapping[str, Any],
-    indexed: Sequence[str],
     key: Mapping[str, Any],
     accumulators: Mapping[str, Any],
     row: Mapping[str, Any],
@@ -40,7 +39,7 @@ def agent_report(
 ) -> list[Stage]:
     """The whole report. Rows are `{_id, username, <row>}` before `finish`."""
     return [
-        *match_on_index(match, indexed),
+        *match_on_index(match),
         *joins,
         {"$group": {"_id": dict(key), **accumulators}},
         {"$project": {"_id": "$_id._id", "username": "$_id.username", **row}},

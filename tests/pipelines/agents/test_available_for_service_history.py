@@ -15,6 +15,7 @@ from pipelines.params import Page, ReportParams
 from pipelines.stages import read_page
 from tests import agents_oracle
 from tests.conftest import BACKENDS, Backend
+from tests.pipelines.literal import as_sent
 
 ACTIVITY = "rocketchat_livechat_agent_activity"
 FIRST = date(2026, 10, 20)
@@ -184,16 +185,59 @@ def test_a_bound_is_a_day_of_the_server_zone(
     assert available_for_service_history.days(params) == (day, day)
 
 
-def test_the_window_is_matched_on_the_indexed_date_and_ids_are_dropped_last() -> None:
+@pytest.mark.parametrize("full_report", [False, True])
+def test_the_pipeline_is_exactly_this(full_report: bool) -> None:
+    """Written out by hand from Rocket.Chat's `findAvailableServiceTimeHistory`: the window on
+    the indexed `date`, the earliest day first only when `serviceHistory` is asked for (a sum
+    needs no order), and ids dropped after paging. Compared as sent, key order included."""
     params = ReportParams(
         start=datetime(2026, 10, 1, tzinfo=UTC),
         end=datetime(2026, 10, 31, 12, tzinfo=UTC),
         start_day=date(2026, 10, 1),
-        page=Page(0, None),
+        page=Page(5, 10) if full_report else Page(0, None),
+        full_report=full_report,
     )
-    pipeline = available_for_service_history.build(params)
-    assert pipeline[0] == {"$match": {"date": {"$gte": 20261001, "$lte": 20261031}}}
-    assert pipeline[-1]["$facet"]["rows"] == [{"$skip": 0}, {"$project": {"_id": 0}}]
+    history = {"serviceHistory": {"$first": {"$ifNull": ["$serviceHistory", None]}}}
+    expected = [
+        {"$match": {"date": {"$gte": 20261001, "$lte": 20261031}}},
+        *([{"$sort": {"date": 1}}] if full_report else []),
+        {
+            "$lookup": {
+                "from": "users",
+                "localField": "agentId",
+                "foreignField": "_id",
+                "as": "user",
+            }
+        },
+        {"$unwind": "$user"},
+        {
+            "$group": {
+                "_id": {"_id": "$user._id", "username": {"$ifNull": ["$user.username", None]}},
+                "availableTimeInSeconds": {"$sum": "$availableTime"},
+                **(history if full_report else {}),
+            }
+        },
+        {
+            "$project": {
+                "_id": "$_id._id",
+                "username": "$_id.username",
+                "availableTimeInSeconds": 1,
+                **({"serviceHistory": 1} if full_report else {}),
+            }
+        },
+        {"$sort": {"username": 1, "_id": 1}},
+        {
+            "$facet": {
+                "total": [{"$count": "n"}],
+                "rows": [
+                    {"$skip": 5 if full_report else 0},
+                    *([{"$limit": 10}] if full_report else []),
+                    {"$project": {"_id": 0}},
+                ],
+            }
+        },
+    ]
+    assert as_sent(available_for_service_history.build(params)) == as_sent(expected)
 
 
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
