@@ -19,7 +19,8 @@ class ApiError(Exception):
     status = 400
 
     def __init__(self, body: dict[str, Any]) -> None:
-        super().__init__(body.get("error") or body.get("message"))
+        # No message of its own: the body is the answer, and nothing logs an ApiError.
+        super().__init__()
         self.body = body
 
 

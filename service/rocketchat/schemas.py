@@ -212,19 +212,14 @@ class AgentAvailabilityQuery(AgentReportQuery):
 
 
 def first_error(schema: Schema, messages: Mapping[str, Any]) -> str:
-    """The message Ajv would report first for these marshmallow errors."""
-    declared = [field.data_key or name for name, field in schema.load_fields.items()]
-    required = [
-        key
-        for key, field in zip(declared, schema.load_fields.values(), strict=True)
-        if field.required
-    ]
+    """The message Ajv would report first for these marshmallow errors: a missing required
+    property, then an unknown one, then the first invalid one in declared order. `messages` is
+    never empty, and a field's messages are a list (no query schema nests another)."""
+    declared = {field.data_key or name: field for name, field in schema.load_fields.items()}
+    required = [key for key, field in declared.items() if field.required]
     unknown = [key for key in messages if key not in declared]
-    for key in [*required, *unknown, *declared]:
-        if key in messages:
-            found = messages[key]
-            return str(found[0] if isinstance(found, list) else found)
-    return "must be object"
+    first = next(key for key in [*required, *unknown, *declared] if key in messages)
+    return str(messages[first][0])
 
 
 def load_query(schema: Schema, query: MultiMapping[str]) -> ReportQuery:
@@ -236,8 +231,7 @@ def load_query(schema: Schema, query: MultiMapping[str]) -> ReportQuery:
     try:
         loaded: ReportQuery = schema.load(raw)
     except ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {}
-        raise InvalidParams(first_error(schema, messages)) from None
+        raise InvalidParams(first_error(schema, error.messages_dict)) from None
     return loaded
 
 
