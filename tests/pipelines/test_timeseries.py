@@ -78,10 +78,33 @@ def test_without_split_only_the_overall_series_is_grouped() -> None:
     assert set(stages[-1]["$facet"]) == {"total", "departments", "series"}
 
 
+def test_departments_are_filtered_on_the_room_or_the_joined_room() -> None:
+    """A transfer's department is its room's: known only after the join, filtered there."""
+    _, stages = timeseries.build(params(metric="transferredChats", department_ids=("a", "b")))
+    lookup = next(i for i, s in enumerate(stages) if "$lookup" in s)
+    assert {"$match": {"room.departmentId": {"$in": ["a", "b"]}}} in stages[lookup:]
+    _, stages = timeseries.build(params(department_ids=("a", "b")))
+    assert {"$match": {"departmentId": {"$in": ["a", "b"]}}} in stages
+
+
 def test_missing_buckets_are_zero_and_stray_rows_are_ignored() -> None:
-    result = [
-        {"total": [{"_id": 1, "value": 4.0}, {"_id": None, "value": 0}, {"_id": 9, "value": 1}]}
-    ]
-    body = timeseries.read(params(), result, [])
+    total = [{"_id": 1, "value": 4.0}, {"_id": None, "value": 0}, {"_id": 3, "value": 1}]
+    body = timeseries.read(params(), [{"total": total}], [])
     assert body["values"] == [0, 4, 0]
     assert timeseries.read(params(), [], [])["values"] == [0, 0, 0]
+    series = [{"_id": "stray", "value": 5}, {"_id": {"d": "a", "b": 2}, "value": 3.0}]
+    facet = {"total": total, "departments": [{"_id": "a", "value": 3}], "series": series}
+    body = timeseries.read(params(split=True), [facet], [])
+    assert body["departments"] == [{"_id": "a", "name": None, "values": [0, 0, 3]}]
+
+
+def test_an_idle_department_ranks_as_zero() -> None:
+    """Idle "z" ties with "b", whose chats add up to 0, and follows it by `_id`."""
+    facet = {
+        "total": [],
+        "departments": [{"_id": "b", "value": 0}, {"_id": "c", "value": 1}],
+        "series": [],
+    }
+    known = [{"_id": key, "name": key.upper()} for key in ("b", "c", "z")]
+    body = timeseries.read(params(split=True, metric="abandonedChats"), [facet], known)
+    assert [row["_id"] for row in body["departments"]] == ["c", "b", "z"]

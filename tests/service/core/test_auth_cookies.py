@@ -111,8 +111,9 @@ async def test_the_drop_in_never_takes_cookies(db: Any, client: TestClient) -> N
 
 def test_cookie_values_are_read_as_rocketchats_cookie_package_reads_them() -> None:
     """The value is everything after the first `=` (it may hold more), without surrounding
-    quotes or spaces, percent-decoded."""
-    cookies = ' rc_uid = "manager" ; rc_token=a=b%3Dc= ; rc_tokenx=other'
+    quotes or spaces, percent-decoded; only quotes are stripped (ids and tokens may begin or end
+    with any letter)."""
+    cookies = ' rc_uid = "XmanagerX" ; rc_token=a=b%3Dc= ; rc_tokenx=other'
     headers = CIMultiDictProxy(CIMultiDict([("Cookie", cookies), ("Sec-Fetch-Site", "none")]))
     read = credentials_from_cookies(headers)
-    assert (read["X-User-Id"], read["X-Auth-Token"]) == ("manager", "a=b=c=")
+    assert (read["X-User-Id"], read["X-Auth-Token"]) == ("XmanagerX", "a=b=c=")

@@ -206,15 +206,15 @@ async def test_refreshing_an_answer_counts_its_bytes_once() -> None:
     cache: ResultCache[bytes] = ResultCache(
         ttl_seconds=30, max_entries=10, max_bytes=budget, weigh=len, clock=clock
     )
-    await cache.get_or_compute("other", _value(300))
+    # Two sizes, so that "the refreshed entry's bytes" and "everything else" differ.
+    await cache.get_or_compute("other", _value(100))
+    await cache.get_or_compute("k", _value(300))
+    once = cache.size_bytes
     for _ in range(20):  # the same answer recomputed after each expiry
         clock.now += 31
         await cache.get_or_compute("k", _value(300))
-    once = cache.size_bytes
+        assert cache.size_bytes == once <= budget
     assert len(cache) == 2  # refreshes replaced "k" in place and pushed nothing out
-    clock.now += 31
-    await cache.get_or_compute("k", _value(300))
-    assert cache.size_bytes == once <= budget
     # Exactly the budget fits; one byte more does not.
     exact: ResultCache[bytes] = ResultCache(ttl_seconds=30, max_entries=1, max_bytes=1_000)
     await exact.get_or_compute("k", _value(5))
