@@ -107,7 +107,7 @@ def _branch(
                 **{name: {"$sum": f"${name}"} for name in accumulators},
             }
         },
-        {"$project": {"_id": 0, ROWS: 1, **values}},
+        {"$project": {ROWS: 1, **values}},
     ]
 
 
@@ -162,23 +162,23 @@ def integer(value: Any) -> int:
 def read_facet(
     result: Sequence[Mapping[str, Any]], names: Sequence[str]
 ) -> tuple[dict[DepartmentId, Row], Row]:
-    """(values per department, total values) from one window's aggregations' `$facet` output.
-    Defensive: an empty cursor or a missing branch is no rows, and a branch with no document is
-    a total of zeros (MongoDB's `$group` emits nothing on empty input; mongomock invents a row
-    of zeros)."""
+    """(values per department, total values) from one window's aggregations' `$facet` output:
+    a document per collection, a branch per definition, each branch one summary. An empty
+    cursor is no rows, and an empty branch a total of zeros (MongoDB's `$group` emits nothing on
+    empty input; mongomock invents a row of zeros)."""
     per_department: dict[DepartmentId, Row] = {}
     total: Row = dict.fromkeys(names, 0)
     for document in result:
         for branch in document.values():
-            if not isinstance(branch, list):
+            if not branch:
                 continue
-            for summary in branch[:1]:
-                total.update({k: integer(v) for k, v in summary.items() if k in total})
-                for row in summary.get(ROWS) or []:
-                    values = per_department.setdefault(
-                        department_id(row.get("_id")), dict.fromkeys(names, 0)
-                    )
-                    values.update({k: integer(v) for k, v in row.items() if k in values})
+            summary = branch[0]
+            total.update({k: integer(v) for k, v in summary.items() if k in total})
+            for row in summary.get(ROWS) or []:
+                values = per_department.setdefault(
+                    department_id(row.get("_id")), dict.fromkeys(names, 0)
+                )
+                values.update({k: integer(v) for k, v in row.items() if k in values})
     return per_department, total
 
 

@@ -109,6 +109,18 @@ def test_departments_are_filtered_on_the_room_or_the_joined_room() -> None:
     assert {"$match": {"departmentId": {"$in": ["a", "b"]}}} in rooms.stages
     lookup = next(i for i, s in enumerate(messages.stages) if "$lookup" in s)
     assert {"$match": {"room.departmentId": {"$in": ["a", "b"]}}} in messages.stages[lookup:]
+    # Names come from one find: of the departments asked for, or of all of them.
+    fields = {"name": 1, "enabled": 1, "type": 1}
+    assert scorecard.departments_query(("a", "b")) == ({"_id": {"$in": ["a", "b"]}}, fields)
+    assert scorecard.departments_query(None) == ({}, fields)
+
+
+def test_no_stage_is_a_no_op() -> None:
+    """A `$match` on nothing would cost a pass over the documents for no filtering."""
+    for query in scorecard.build(params(department_ids=("a",))):
+        assert {"$match": {}} not in query.stages
+        for branch in query.stages[-1]["$facet"].values():
+            assert {"$match": {}} not in branch
 
 
 def test_nothing_returned_is_every_enabled_department_at_zero() -> None:
@@ -139,7 +151,8 @@ def test_doubles_become_integers_and_odd_ids_their_text() -> None:
         "rows": [{"_id": 7, "averageChatDurationSeconds": 12.0}],
         "averageChatDurationSeconds": 12.0,
     }
-    result = [{"closed": [branch]}]
+    # An empty branch first (no room created): the branches after it are still read.
+    result = [{"created": [], "closed": [branch]}]
     body = scorecard.read(params(metrics=("averageChatDurationSeconds",)), {"current": result}, [])
     assert body["departments"] == [{"_id": "7", "name": None, "averageChatDurationSeconds": 12}]
     assert isinstance(body["departments"][0]["averageChatDurationSeconds"], int)
