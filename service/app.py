@@ -1,6 +1,7 @@
 """The application factory: the one place an app is assembled, for production and tests."""
 
 from collections.abc import AsyncIterator
+from functools import cache
 
 from aiohttp import web
 
@@ -33,6 +34,13 @@ from service.settings import Settings
 # Long enough for any legitimate query string, and for hostile ones to reach our validation
 # (and its JSON errors) instead of the HTTP parser's plain-text 400.
 MAX_REQUEST_LINE = 128 * 1024
+
+
+@cache
+def _openapi_document() -> bytes:
+    """Built once per process: it depends only on the routes and schemas, fixed at import, and
+    building it (apispec walking every schema) costs more than the rest of an app's set-up."""
+    return openapi_document(ROUTES)
 
 
 async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -82,7 +90,7 @@ def create_app(
     )
     app[settings_key] = settings
     app[metrics_key] = metrics
-    app[openapi_key] = openapi_document(ROUTES)
+    app[openapi_key] = _openapi_document()
     app[page_key] = load_page(demo_sign_in)
     app.cleanup_ctx.append(mongo_ctx(client_factory))
     app.cleanup_ctx.append(_analytics_ctx)
