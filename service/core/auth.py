@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from aiohttp import hdrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from service.core.db import Mongo
@@ -26,6 +27,9 @@ VIEW_LIVECHAT_MANAGER = "view-livechat-manager"
 PERSONAL_ACCESS_TOKEN = "personalAccessToken"
 USERS = "users"
 PERMISSIONS = "rocketchat_permissions"
+# Rocket.Chat's REST credentials. Header names are matched case-insensitively (a CIMultiDict).
+USER_ID_HEADER = "X-User-Id"
+TOKEN_HEADER = "X-Auth-Token"
 
 # Enough for every dashboard user of a large workspace; bounded so a flood of tokens cannot grow it.
 _MAX_CACHED_GRANTS = 10_000
@@ -58,8 +62,8 @@ def _single(headers: Mapping[str, str], name: str) -> str | None:
 
 def _credentials(headers: Mapping[str, str]) -> tuple[str, bytes]:
     """(user id, the token's SHA-256). Only the digest is kept, compared and cached."""
-    token = _single(headers, "X-Auth-Token")
-    user_id = _single(headers, "X-User-Id")
+    token = _single(headers, TOKEN_HEADER)
+    user_id = _single(headers, USER_ID_HEADER)
     if not token or not user_id or not _is_utf8(user_id):
         raise Unauthorized()
     try:
@@ -198,6 +202,7 @@ USER_ID_COOKIE = "rc_uid"
 TOKEN_COOKIE = "rc_token"
 # `Sec-Fetch-Site` values that mean "this origin asked": a page's own request, or an address
 # the user opened. Anything else (cross-site, same-site, or no header: not a browser) is not.
+FETCH_SITE_HEADER = "Sec-Fetch-Site"
 _OWN_ORIGIN = frozenset({"same-origin", "none"})
 
 
@@ -222,17 +227,17 @@ def credentials_from_cookies(headers: CIMultiDictProxy[str]) -> CIMultiDictProxy
     signed-in browser's cookies to run queries: its requests say `cross-site`.
 
     Only the dashboard's routes call this; the drop-in accepts headers only, as Rocket.Chat."""
-    if "X-User-Id" in headers or "X-Auth-Token" in headers:
+    if USER_ID_HEADER in headers or TOKEN_HEADER in headers:
         return headers
-    sites = headers.getall("Sec-Fetch-Site", [])
+    sites = headers.getall(FETCH_SITE_HEADER, [])
     if len(sites) != 1 or sites[0] not in _OWN_ORIGIN:
         return headers
-    cookies = headers.getall("Cookie", [])
+    cookies = headers.getall(hdrs.COOKIE, [])
     user_ids = _cookie_values(cookies, USER_ID_COOKIE)
     tokens = _cookie_values(cookies, TOKEN_COOKIE)
     if len(user_ids) != 1 or len(tokens) != 1:
         return headers
     with_cookies = CIMultiDict(headers)
-    with_cookies["X-User-Id"] = user_ids[0]
-    with_cookies["X-Auth-Token"] = tokens[0]
+    with_cookies[USER_ID_HEADER] = user_ids[0]
+    with_cookies[TOKEN_HEADER] = tokens[0]
     return CIMultiDictProxy(with_cookies)

@@ -57,7 +57,9 @@ MANAGER_COOKIES = "rc_uid=manager; rc_token=manager-token"
             ],
             401,
         ),
-        # Half a login, a cookie given twice, a visitor's token from the livechat widget.
+        # No cookie at all, half a login, a cookie given twice, a visitor's token from the
+        # livechat widget.
+        ([("Sec-Fetch-Site", "same-origin")], 401),
         ([("Cookie", "rc_uid=manager"), ("Sec-Fetch-Site", "same-origin")], 401),
         ([("Cookie", MANAGER_COOKIES + "; rc_token=other"), ("Sec-Fetch-Site", "none")], 401),
         ([("Cookie", "rc_uid=manager; rc_token=visitor-token"), ("Sec-Fetch-Site", "none")], 401),
