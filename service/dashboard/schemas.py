@@ -18,7 +18,7 @@ from marshmallow.validate import OneOf
 from multidict import MultiMapping
 
 from pipelines import calendar, metrics
-from pipelines.calendar import Bound, BoundError, Window
+from pipelines.calendar import Bound, BoundError, Window, YearOutOfRange
 from pipelines.scorecard import ScorecardParams
 from pipelines.timeseries import TimeseriesParams
 from pipelines.zones import load_zone, zone_names
@@ -51,11 +51,11 @@ class BoundField(fields.Field[Bound]):
         name = self.data_key or attr or ""
         try:
             return calendar.parse_bound(value)
-        except BoundError as error:
-            if "year" in str(error):
-                raise ValidationError(
-                    f"'{name}' must be in the years {calendar.MIN_YEAR} to {calendar.MAX_YEAR}"
-                ) from None
+        except YearOutOfRange:
+            raise ValidationError(
+                f"'{name}' must be in the years {calendar.MIN_YEAR} to {calendar.MAX_YEAR}"
+            ) from None
+        except BoundError:
             raise ValidationError(
                 f"'{name}' must be a date (YYYY-MM-DD) or a date-time with an offset "
                 "(YYYY-MM-DDTHH:MM[:SS[.fff]] then Z or ±HH:MM)"

@@ -14,6 +14,7 @@ from pipelines.calendar import (
     Bound,
     BoundError,
     Bucket,
+    YearOutOfRange,
     bucket_count,
     buckets,
     day_end,
@@ -38,6 +39,9 @@ def utc(*parts: int) -> datetime:
         ("2026-11-01T10:00:05.123Z", Bound(instant=utc(2026, 11, 1, 10, 0, 5, 123000))),
         ("1970-01-01T00:30+01:00", Bound(instant=utc(1969, 12, 31, 23, 30))),
         ("9998-12-31", Bound(day=date(9998, 12, 31))),
+        # The widest offsets a clock has: 59 minutes, and up to 23:59.
+        ("2026-11-01T10:00+23:59", Bound(instant=utc(2026, 10, 31, 10, 1))),
+        ("2026-11-01T10:00-05:59", Bound(instant=utc(2026, 11, 1, 15, 59))),
     ],
 )
 def test_accepted_bounds(text: str, bound: Bound) -> None:
@@ -55,6 +59,8 @@ def test_accepted_bounds(text: str, bound: Bound) -> None:
         "2026-11-01T24:00Z",
         "2026-11-01T10:00+0100",
         "2026-11-01T10:00+01",
+        "2026-11-01T10:00+00:60",
+        "2026-11-01T10:00+24:00",
         "2026-W44-1",
         "2026-305",
         "20261101",
@@ -70,6 +76,17 @@ def test_accepted_bounds(text: str, bound: Bound) -> None:
 def test_rejected_bounds(text: str) -> None:
     with pytest.raises(BoundError):
         parse_bound(text)
+
+
+def test_a_year_out_of_range_is_told_apart_from_a_malformed_bound() -> None:
+    """The answer names the accepted years only when the year is what is wrong."""
+    for text in ("1969-12-31", "9999-01-01T00:00Z"):
+        with pytest.raises(YearOutOfRange):
+            parse_bound(text)
+    for text in ("2026-11-31", "2026-11-01T10:00+00:60", "2026-11-01T24:00Z", "20261101"):
+        with pytest.raises(BoundError) as refused:
+            parse_bound(text)
+        assert not isinstance(refused.value, YearOutOfRange)
 
 
 @pytest.mark.parametrize(

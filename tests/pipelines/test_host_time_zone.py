@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.calendar import buckets, day_end, day_start
+from pipelines.calendar import buckets, day_end, day_start, parse_bound
 from pipelines.timeseries import naive_utc
 from service.rocketchat.schemas import JsDate
 
@@ -42,7 +42,8 @@ def test_days_and_buckets_are_utc_instants_whatever_the_host_zone(
     assert (start.astimezone(local).date(), end.astimezone(local).date()) == (day, day)
     inside = timedelta(minutes=30)
     found = buckets(start + inside, end - inside, local, interval)
-    moments = [start, end, *(m for b in found for m in (b.start, b.end))]
+    given = parse_bound(f"{day.isoformat()}T12:00+05:30").instant
+    moments = [start, end, given, *(m for b in found for m in (b.start, b.end))]
     assert [m.utcoffset() for m in moments] == [timedelta(0)] * len(moments)
 
 
