@@ -147,14 +147,26 @@ def test_nothing_returned_is_every_enabled_department_at_zero() -> None:
 
 
 def test_doubles_become_integers_and_odd_ids_their_text() -> None:
+    """And null (what `$ceil` gives for a null input) or a non-number becomes 0; a department
+    whose stored name is not a string is shown without a name."""
     branch = {
-        "rows": [{"_id": 7, "averageChatDurationSeconds": 12.0}],
+        "rows": [
+            {"_id": 7, "averageChatDurationSeconds": 12.0},
+            {"_id": "n", "averageChatDurationSeconds": None},
+            {"_id": "s", "averageChatDurationSeconds": "12"},
+        ],
         "averageChatDurationSeconds": 12.0,
     }
     # An empty branch first (no room created): the branches after it are still read.
     result = [{"created": [], "closed": [branch]}]
-    body = scorecard.read(params(metrics=("averageChatDurationSeconds",)), {"current": result}, [])
-    assert body["departments"] == [{"_id": "7", "name": None, "averageChatDurationSeconds": 12}]
+    departments = [{"_id": "n", "name": 5}, {"_id": "s", "name": "Sales"}]
+    card = params(metrics=("averageChatDurationSeconds",), department_ids=("7", "n", "s"))
+    body = scorecard.read(card, {"current": result}, departments)
+    assert body["departments"] == [
+        {"_id": "7", "name": None, "averageChatDurationSeconds": 12},
+        {"_id": "n", "name": None, "averageChatDurationSeconds": 0},
+        {"_id": "s", "name": "Sales", "averageChatDurationSeconds": 0},
+    ]
     assert isinstance(body["departments"][0]["averageChatDurationSeconds"], int)
     assert body["total"] == {"averageChatDurationSeconds": 12}
     assert isinstance(body["total"]["averageChatDurationSeconds"], int)

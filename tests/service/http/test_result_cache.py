@@ -247,3 +247,20 @@ async def test_no_entries_or_no_ttl_caches_nothing(ttl: float, entries: int) -> 
     compute = CountingCompute()
     assert [await cache.get_or_compute("k", compute) for _ in range(2)] == [1, 2]
     assert len(cache) == 0
+
+
+async def test_the_warm_path_lookup_returns_only_a_fresh_stored_answer() -> None:
+    """`fresh` is what a request tries first: the stored answer while it is fresh (a hit),
+    else None and nothing counted, so that `get_or_compute` decides."""
+    clock = FakeClock()
+    seen: list[bool] = []
+    cache: ResultCache[bytes] = ResultCache(
+        ttl_seconds=30, max_entries=10, clock=clock, observe=seen.append
+    )
+    await cache.get_or_compute("k", _value(3))
+    await cache.get_or_compute("other", _value(5))
+    assert cache.fresh("k") == b"xxx"
+    assert cache.fresh("missing") is None
+    clock.now += 30
+    assert cache.fresh("k") is None  # expired at exactly the TTL
+    assert seen == [False, False, True]
