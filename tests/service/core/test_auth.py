@@ -199,3 +199,19 @@ async def test_a_login_token_expires_exactly_at_issue_plus_the_expiration(
         await fresh.require(MANAGER, VIEW_LIVECHAT_MANAGER)
     with pytest.raises(Unauthorized):
         await fresh.authenticate(MANAGER)
+
+
+async def test_each_token_is_judged_by_its_own_entry(db: Any, authenticator_for: Any) -> None:
+    """A user with an expired login token and a current one: the current one works, whatever
+    the order in which Rocket.Chat stored them, and the expired one does not."""
+    from datetime import UTC, datetime, timedelta
+
+    expired = login_token("old-token", when=datetime(2020, 1, 1, tzinfo=UTC))
+    current = login_token("manager-token", when=datetime.now(UTC) - timedelta(days=1))
+    await db.users.insert_one(user("manager", [expired, current]))
+    await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
+    auth = authenticator_for(0, FakeClock())
+    assert (await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)).user_id == "manager"
+    old = CIMultiDict({"X-User-Id": "manager", "X-Auth-Token": "old-token"})
+    with pytest.raises(Unauthorized):
+        await auth.require(old, VIEW_LIVECHAT_MANAGER)

@@ -210,6 +210,7 @@ async def test_refreshing_an_answer_counts_its_bytes_once() -> None:
     await cache.get_or_compute("other", _value(100))
     await cache.get_or_compute("k", _value(300))
     once = cache.size_bytes
+    assert once == 2 * ENTRY_OVERHEAD_BYTES + 100 + 300  # keys of a fixed size add nothing
     for _ in range(20):  # the same answer recomputed after each expiry
         clock.now += 31
         await cache.get_or_compute("k", _value(300))
@@ -264,3 +265,9 @@ async def test_the_warm_path_lookup_returns_only_a_fresh_stored_answer() -> None
     clock.now += 30
     assert cache.fresh("k") is None  # expired at exactly the TTL
     assert seen == [False, False, True]
+    assert await cache.get_or_compute("k", _value(4)) == b"xxxx"  # so it is computed again
+
+
+def test_distinct_keys_spread_over_the_table() -> None:
+    """A key hashes as what it holds (computed once), not as one constant for all keys."""
+    assert len({hash(CacheKey(("report", n))) for n in range(100)}) == 100
