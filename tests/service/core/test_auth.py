@@ -6,7 +6,12 @@ import pytest
 from mongomock_motor import AsyncMongoMockClient
 from multidict import CIMultiDict
 
-from service.core.auth import VIEW_LIVECHAT_MANAGER, Authenticator, hash_token
+from service.core.auth import (
+    _MAX_CACHED_USER_ID,
+    VIEW_LIVECHAT_MANAGER,
+    Authenticator,
+    hash_token,
+)
 from service.core.db import Mongo
 from service.core.metrics import Metrics
 from service.core.workspace import WorkspaceSettings
@@ -47,9 +52,9 @@ async def test_revoked_token_works_only_until_the_ttl_passes(
     auth = authenticator_for(5, clock)
     assert (await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)).user_id == "manager"
     await db.users.update_one({"_id": "manager"}, {"$set": {"services.resume.loginTokens": []}})
-    clock.now += 4.9
+    clock.now += 4
     await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)  # the cached grant, within its TTL
-    clock.now += 0.2
+    clock.now += 1  # exactly the TTL: the grant is no longer fresh
     with pytest.raises(Unauthorized):
         await auth.require(MANAGER, VIEW_LIVECHAT_MANAGER)
 
@@ -135,6 +140,13 @@ async def test_grants_of_overlong_user_ids_are_checked_every_time_not_kept(
     await db.users.delete_one({"_id": long_id})
     with pytest.raises(Unauthorized):  # not answered from a cache
         await auth.require(headers, VIEW_LIVECHAT_MANAGER)
+    # At exactly the bound, a grant is still kept.
+    bound_id = "b" * _MAX_CACHED_USER_ID
+    await db.users.insert_one(user(bound_id, [login_token("bound-token")]))
+    headers = {"X-User-Id": bound_id, "X-Auth-Token": "bound-token"}
+    await auth.require(headers, VIEW_LIVECHAT_MANAGER)
+    await db.users.delete_one({"_id": bound_id})
+    assert (await auth.require(headers, VIEW_LIVECHAT_MANAGER)).user_id == bound_id
 
 
 @pytest.mark.parametrize(
