@@ -227,3 +227,24 @@ async def test_each_token_is_judged_by_its_own_entry(db: Any, authenticator_for:
     old = CIMultiDict({"X-User-Id": "manager", "X-Auth-Token": "old-token"})
     with pytest.raises(Unauthorized):
         await auth.require(old, VIEW_LIVECHAT_MANAGER)
+
+
+async def test_the_grant_cache_keeps_at_most_its_bound_dropping_the_oldest(
+    db: Any, authenticator_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.core import auth as auth_module
+
+    monkeypatch.setattr(auth_module, "_MAX_CACHED_GRANTS", 2)
+    names = ("first", "second", "third")
+    for name in names:
+        await db.users.insert_one(user(name, [login_token(f"{name}-token")]))
+    await db.rocketchat_permissions.insert_one(permission(["livechat-manager"]))
+    auth = authenticator_for(60, FakeClock())
+    headers = {name: {"X-User-Id": name, "X-Auth-Token": f"{name}-token"} for name in names}
+    for name in names:
+        await auth.require(headers[name], VIEW_LIVECHAT_MANAGER)
+    await db.users.delete_many({})
+    for name in ("second", "third"):  # still cached
+        await auth.require(headers[name], VIEW_LIVECHAT_MANAGER)
+    with pytest.raises(Unauthorized):  # dropped when the third was kept: checked again
+        await auth.require(headers["first"], VIEW_LIVECHAT_MANAGER)
