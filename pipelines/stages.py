@@ -55,7 +55,7 @@ def ceil_average(total: str, count: str) -> dict[str, Any]:
     return {"$cond": [{"$gt": [count, 0]}, {"$ceil": {"$divide": [total, count]}}, 0]}
 
 
-def group_by_department(accumulators: Mapping[str, Any], key: str = "$departmentId") -> Stage:
+def group_by_department(accumulators: Mapping[str, Any], key: str) -> Stage:
     # Grouping on the bare field path (not `{departmentId: ...}`) puts rooms whose department is
     # missing or null into one group whose `_id` is null, on MongoDB and on every test backend.
     return {"$group": {"_id": key, **accumulators}}
@@ -94,7 +94,8 @@ def department_report(
     stages: list[Stage] = [*match_on_index(match), *joins]
     stages.append(group_by_department(accumulators, key=group_key))
     if metrics is not None:
-        stages.append({"$project": {"_id": 1, **metrics}})
+        # `_id` (the department) stays: `$project` keeps it unless told otherwise.
+        stages.append({"$project": metrics})
     stages += [sort_by(metric), paged(page)]
     return stages
 

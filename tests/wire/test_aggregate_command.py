@@ -239,7 +239,7 @@ EXPECTED_PIPELINES: dict[str, tuple[str, list[dict[str, Any]]]] = {
                     "serviceTime": {"$sum": "$metrics.serviceTimeDuration"},
                 }
             },
-            {"$project": {"_id": 1, "chats": 1, "serviceTimeDuration": {"$ceil": "$serviceTime"}}},
+            {"$project": {"chats": 1, "serviceTimeDuration": {"$ceil": "$serviceTime"}}},
             {"$sort": {"serviceTimeDuration": -1, "_id": 1}},
             PAGE_OF_FIVE,
         ],
