@@ -271,3 +271,20 @@ async def test_the_warm_path_lookup_returns_only_a_fresh_stored_answer() -> None
 def test_distinct_keys_spread_over_the_table() -> None:
     """A key hashes as what it holds (computed once), not as one constant for all keys."""
     assert len({hash(CacheKey(("report", n))) for n in range(100)}) == 100
+
+
+async def test_without_a_byte_budget_entries_alone_bound_the_cache() -> None:
+    """Values are not weighed when no byte budget is set, a single-entry cache holds one, and
+    a TTL under a second still caches."""
+    by_entries: ResultCache[bytes] = ResultCache(ttl_seconds=30, max_entries=3, weigh=len)
+    for key in "abc":
+        await by_entries.get_or_compute(key, _value(100))
+    assert len(by_entries) == 3
+    single: ResultCache[bytes] = ResultCache(ttl_seconds=30, max_entries=1)
+    for key in "ab":
+        await single.get_or_compute(key, _value(1))
+    assert len(single) == 1
+    brief: ResultCache[int] = ResultCache(ttl_seconds=0.5, max_entries=10)
+    compute = CountingCompute()
+    compute.release.set()
+    assert [await brief.get_or_compute("k", compute) for _ in range(2)] == [1, 1]
