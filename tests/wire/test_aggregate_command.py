@@ -156,7 +156,6 @@ EXPECTED_PIPELINES: dict[str, tuple[str, list[dict[str, Any]]]] = {
             },
             {
                 "$project": {
-                    "_id": 1,
                     "averageChatDurationTimeInSeconds": _ceil_average("$duration"),
                 }
             },
@@ -191,7 +190,6 @@ EXPECTED_PIPELINES: dict[str, tuple[str, list[dict[str, Any]]]] = {
             },
             {
                 "$project": {
-                    "_id": 1,
                     "averageServiceTimeInSeconds": _ceil_average("$serviceSeconds"),
                 }
             },
@@ -213,7 +211,6 @@ EXPECTED_PIPELINES: dict[str, tuple[str, list[dict[str, Any]]]] = {
             },
             {
                 "$project": {
-                    "_id": 1,
                     "averageWaitingTimeInSeconds": _ceil_average("$firstResponse"),
                 }
             },
@@ -300,7 +297,6 @@ EXPECTED_PIPELINES: dict[str, tuple[str, list[dict[str, Any]]]] = {
             },
             {
                 "$project": {
-                    "_id": 1,
                     "percentageOfAbandonedChats": {
                         "$cond": [
                             {"$gt": ["$rooms", 0]},
