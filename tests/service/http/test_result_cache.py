@@ -244,10 +244,15 @@ async def test_every_lookup_is_observed_as_a_hit_or_a_miss() -> None:
 
 @pytest.mark.parametrize(("ttl", "entries"), [(30, 0), (0, 10), (-1, 10)])
 async def test_no_entries_or_no_ttl_caches_nothing(ttl: float, entries: int) -> None:
-    cache: ResultCache[int] = ResultCache(ttl_seconds=ttl, max_entries=entries)
-    compute = CountingCompute()
-    assert [await cache.get_or_compute("k", compute) for _ in range(2)] == [1, 2]
-    assert len(cache) == 0
+    # With a byte budget too, as the service builds it: zero entries still means off.
+    for budget in (None, 1_000_000):
+        cache: ResultCache[int] = ResultCache(
+            ttl_seconds=ttl, max_entries=entries, max_bytes=budget, weigh=lambda value: 8
+        )
+        compute = CountingCompute()
+        compute.release.set()
+        assert [await cache.get_or_compute("k", compute) for _ in range(2)] == [1, 2]
+        assert len(cache) == 0
 
 
 async def test_the_warm_path_lookup_returns_only_a_fresh_stored_answer() -> None:
